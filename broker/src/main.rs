@@ -1,1 +1,251 @@
-fn main(){}
+//! `pivot-broker`: serve the broker, run the sandbox, manage partners and keys.
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use pivot_broker::{
+    app,
+    clock::{Clock, SystemClock},
+    config::FileConfig,
+    crypto::{random_token, sha256_hex},
+    keys::KeyStore,
+    sandbox::{Sandbox, SandboxOptions},
+    storage::{ClientAuthMethod, ClientRecord, ClientRepo, SigningAlg, sqlite::SqliteStorage},
+};
+
+#[derive(Parser)]
+#[command(name = "pivot-broker", version, about = "Pivot identity federation broker")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the broker.
+    Serve {
+        /// TOML configuration file.
+        #[arg(long, env = "PIVOT_CONFIG")]
+        config: PathBuf,
+    },
+    /// Run the sandbox: broker, demo identity providers and services.
+    Sandbox {
+        /// First port (broker); FIs on +101…, services on +200…; 0 = free ports.
+        #[arg(long, default_value_t = 7000)]
+        base_port: u16,
+        /// Data folder of the sandbox broker.
+        #[arg(long, default_value = ".sandbox")]
+        data_dir: PathBuf,
+        /// Write the sandbox's URLs and credentials as JSON here once ready.
+        #[arg(long)]
+        ready_file: Option<PathBuf>,
+        /// Extra service providers to register (TOML).
+        #[arg(long)]
+        clients: Option<PathBuf>,
+    },
+    /// Manage service providers (partners).
+    Partner {
+        /// TOML configuration file.
+        #[arg(long, env = "PIVOT_CONFIG")]
+        config: PathBuf,
+        #[command(subcommand)]
+        cmd: PartnerCmd,
+    },
+    /// Manage signing keys.
+    Keys {
+        /// TOML configuration file.
+        #[arg(long, env = "PIVOT_CONFIG")]
+        config: PathBuf,
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum PartnerCmd {
+    /// Register a service provider; prints its client id and secret once.
+    Add {
+        /// Name shown to citizens.
+        #[arg(long)]
+        name: String,
+        /// Exact redirect URI (repeatable).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Exact post-logout redirect URI (repeatable).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// Allowed scopes (space-separated); default: every identity scope.
+        #[arg(long)]
+        scopes: Option<String>,
+        /// Entity sharing pairwise subs; default: the client id.
+        #[arg(long)]
+        entity_id: Option<String>,
+        /// client_secret_basic, client_secret_post, private_key_jwt or none.
+        #[arg(long, default_value = "client_secret_basic")]
+        auth_method: String,
+        /// JWKS file of the client's public keys (private_key_jwt).
+        #[arg(long)]
+        jwks_file: Option<PathBuf>,
+        /// Sign userinfo responses with this algorithm (ES256 or RS256).
+        #[arg(long)]
+        userinfo_alg: Option<String>,
+        /// A private-sector service (explicit consent for identity).
+        #[arg(long)]
+        private: bool,
+    },
+    /// List service providers.
+    List,
+    /// Remove a service provider.
+    Remove {
+        /// Its client id.
+        client_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Retire the current signing keys and create new ones.
+    Rotate,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    match Cli::parse().cmd {
+        Cmd::Serve { config } => serve(config).await,
+        Cmd::Sandbox { base_port, data_dir, ready_file, clients } => sandbox(base_port, data_dir, ready_file, clients).await,
+        Cmd::Partner { config, cmd } => partner(config, cmd).await,
+        Cmd::Keys { config, cmd: KeysCmd::Rotate } => {
+            let cfg = FileConfig::load(Some(&config), None)?;
+            let now = SystemClock.now().unix_timestamp();
+            let ks = KeyStore::open(&cfg.storage.data_dir, now, 24 * 3600 + cfg.platform.id_token_ttl_secs)?;
+            for kid in ks.rotate(now)? {
+                println!("new key {kid}");
+            }
+            println!("Restart the broker to sign with the new keys.");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: PathBuf) -> anyhow::Result<()> {
+    let cfg = FileConfig::load(Some(&config), None)?;
+    let state = app::build_state(&cfg, Arc::new(SystemClock)).await?;
+    let listener = tokio::net::TcpListener::bind(cfg.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
+    tracing::info!(issuer = %state.cfg.issuer, listen = %cfg.server.listen, "broker listening");
+    app::spawn_purge(state.clone());
+    axum::serve(listener, app::router(state)).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn sandbox(
+    base_port: u16,
+    data_dir: PathBuf,
+    ready_file: Option<PathBuf>,
+    clients: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut opts = SandboxOptions::new(data_dir);
+    opts.base_port = base_port;
+    opts.clients_file = clients;
+    let sb = Sandbox::start(opts).await?;
+    println!("{}", sb.banner());
+    if let Some(path) = ready_file {
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&sb.ready_json())?)?;
+        std::fs::rename(&tmp, &path)?;
+    }
+    shutdown().await;
+    println!("Sandbox stopped.");
+    Ok(())
+}
+
+async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
+    let cfg = FileConfig::load(Some(&config), None)?;
+    let store = SqliteStorage::open(&cfg.storage.database_url).await?;
+    match cmd {
+        PartnerCmd::Add {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            scopes,
+            entity_id,
+            auth_method,
+            jwks_file,
+            userinfo_alg,
+            private,
+        } => {
+            let method = ClientAuthMethod::parse(&auth_method).context("unknown --auth-method")?;
+            for u in redirect_uris.iter().chain(&post_logout_redirect_uris) {
+                let parsed = url::Url::parse(u).with_context(|| format!("invalid URI {u}"))?;
+                anyhow::ensure!(parsed.fragment().is_none(), "URI {u} must not have a fragment");
+            }
+            let jwks = jwks_file
+                .map(|p| -> anyhow::Result<serde_json::Value> { Ok(serde_json::from_slice(&std::fs::read(p)?)?) })
+                .transpose()?;
+            anyhow::ensure!((method == ClientAuthMethod::PrivateKeyJwt) == jwks.is_some(), "--jwks-file goes with private_key_jwt");
+            let client_id = random_token(24);
+            let secret = matches!(method, ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost)
+                .then(|| random_token(32));
+            let scopes = scopes.map_or_else(
+                || pivot_proto::scope::KNOWN_IDENTITY_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+                |s| s.split_whitespace().map(str::to_owned).collect(),
+            );
+            store
+                .put_client(&ClientRecord {
+                    entity_id: entity_id.unwrap_or_else(|| client_id.clone()),
+                    client_id: client_id.clone(),
+                    name,
+                    secret_hash: secret.as_deref().map(sha256_hex),
+                    auth_method: method,
+                    jwks,
+                    redirect_uris,
+                    post_logout_redirect_uris,
+                    scopes,
+                    id_token_alg: SigningAlg::ES256,
+                    userinfo_alg: userinfo_alg.as_deref().map(|a| SigningAlg::parse(a).context("unknown --userinfo-alg")).transpose()?,
+                    public_service: !private,
+                    created_at: SystemClock.now().unix_timestamp(),
+                })
+                .await?;
+            println!("client_id:     {client_id}");
+            if let Some(s) = secret {
+                println!("client_secret: {s}");
+                println!("(the secret is shown once: only its hash is stored)");
+            }
+        }
+        PartnerCmd::List => {
+            for c in store.clients().await? {
+                println!("{}\t{}\t{}\t{}", c.client_id, c.name, c.auth_method.as_str(), c.redirect_uris.join(" "));
+            }
+        }
+        PartnerCmd::Remove { client_id } => {
+            anyhow::ensure!(store.delete_client(&client_id).await?, "no client {client_id}");
+            println!("removed {client_id}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Demo service provider (FS): a relying party of the broker built only with
+//! the `openidconnect` crate, as a third-party service would be.
+//!
+//! Each instance is a small web site ("Mairie de Pivotville"…) with the
+//! official FranceConnect button. It runs the authorization code flow with
+//! `state`, `nonce`, PKCE S256 and `acr_values`, checks the `iss` of the
+//! authorization response (RFC 9207), verifies the ID token (ES256 or RS256),
+//! reads userinfo (JSON or signed JWT) and logs out through the broker's
+//! `end_session_endpoint`.
+//!
+//! Layout: [`session`] keeps the browser sessions in memory, [`oidc`] talks to
+//! the broker (discovery cache, authorization URL, code exchange, logout URL),
+//! [`userinfo`] reads and checks the userinfo response, [`handlers`] translate
+//! HTTP into those calls and [`pages`] renders pages and errors.
+
+mod error;
+mod handlers;
+mod oidc;
+mod pages;
+mod session;
+mod userinfo;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use url::Url;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::secret::Secret;
+use crate::web::Templates;
+
+pub use error::FsError;
+
+/// Templates of the demo service providers, to pass to [`Templates::new`].
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("fs/home.html", include_str!("../../../templates/fs/home.html")),
+    ("fs/error.html", include_str!("../../../templates/fs/error.html")),
+    (
+        "fs/oauth_error.html",
+        include_str!("../../../templates/fs/oauth_error.html"),
+    ),
+    (
+        "fs/logged_out.html",
+        include_str!("../../../templates/fs/logged_out.html"),
+    ),
+];
+
+/// Configuration of one demo service provider.
+#[derive(Clone, Debug)]
+pub struct FsSpec {
+    /// Short identifier (`mairie`, `caf`…), used in the session cookie name.
+    pub slug: String,
+    /// Name shown on the pages, e.g. "Mairie de Pivotville".
+    pub name: String,
+    /// Public base URL of this service, e.g. `http://127.0.0.1:7200`.
+    pub public_url: Url,
+    /// The broker's issuer, e.g. `http://127.0.0.1:7000/api/v2`.
+    pub broker_issuer: Url,
+    /// Client id registered at the broker.
+    pub client_id: String,
+    /// Client secret registered at the broker (sent with `client_secret_basic`).
+    pub client_secret: Secret,
+    /// Scopes asked, e.g. `["openid", "identite_pivot", "email"]`.
+    pub scopes: Vec<String>,
+    /// The `acr_values` parameter sent, e.g. `eidas1`.
+    pub acr_values: String,
+}
+
+impl FsSpec {
+    /// The public base URL without a trailing slash.
+    fn base(&self) -> &str {
+        self.public_url.as_str().trim_end_matches('/')
+    }
+
+    /// The redirect URI to register at the broker: `{public_url}/callback`.
+    #[must_use]
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/callback", self.base())
+    }
+
+    /// The post-logout redirect URI to register at the broker:
+    /// `{public_url}/logged-out`.
+    #[must_use]
+    pub fn post_logout_redirect_uri(&self) -> String {
+        format!("{}/logged-out", self.base())
+    }
+
+    /// The issuer exactly as the broker spells it (no trailing slash added
+    /// to a path).
+    fn issuer(&self) -> &str {
+        self.broker_issuer.as_str()
+    }
+
+    /// Name of the session cookie: derived from the slug, because cookies
+    /// are not isolated by port and every sandbox server runs on 127.0.0.1.
+    fn cookie_name(&self) -> String {
+        let slug: String = self
+            .slug
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        format!("pivot_fs_{slug}")
+    }
+
+    /// Whether the session cookie must carry the `Secure` attribute.
+    fn secure_cookie(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+/// The demo service provider's web application, reading time from the
+/// system clock.
+pub fn router(spec: FsSpec, templates: Templates, http: reqwest::Client) -> Router {
+    router_with_clock(spec, templates, http, Arc::new(SystemClock))
+}
+
+/// Same as [`router`] with an explicit clock (sessions and ID token expiry
+/// follow it).
+pub fn router_with_clock(
+    spec: FsSpec,
+    templates: Templates,
+    http: reqwest::Client,
+    clock: SharedClock,
+) -> Router {
+    let state = handlers::AppState::new(spec, templates, http, clock);
+    Router::new()
+        .route("/", get(handlers::home))
+        .route("/login", post(handlers::login))
+        .route("/callback", get(handlers::callback))
+        .route("/me.json", get(handlers::me))
+        .route("/logout", post(handlers::logout))
+        .route("/logged-out", get(handlers::logged_out))
+        .layer(axum::middleware::from_fn(
+            crate::web::headers::security_headers,
+        ))
+        .with_state(state)
+}

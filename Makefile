@@ -1,0 +1,53 @@
+# Pivot: the two entry points are `make sandbox` and `make test`.
+# Both first run scripts/setup.sh, which installs whatever is missing
+# (Debian packages, npm packages, Rust target/components, cargo-nextest).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+
+# Cargo's target folder lives outside the clone so that fresh clones (CI)
+# reuse the build cache. Override with CARGO_TARGET_DIR=...
+export CARGO_TARGET_DIR ?= $(or $(HOME),/root)/.cache/pivot/target
+# Screenshots and the sandbox log of the browser test.
+export ARTIFACTS_DIR ?= artifacts
+# Extra arguments for `make sandbox`, e.g. SANDBOX_ARGS="--base-port 8000".
+SANDBOX_ARGS ?=
+
+.PHONY: help setup sandbox test fmt clippy wasm nextest doctest browser-test
+
+help:
+	@echo "make sandbox   run the sandbox federation (pivot-broker sandbox \$$SANDBOX_ARGS)"
+	@echo "make test      run all checks and tests (fmt, clippy, wasm build, nextest, doc tests, browser test)"
+
+setup:
+	bash scripts/setup.sh test
+
+sandbox:
+	bash scripts/setup.sh sandbox
+	cargo run --locked -p pivot-broker -- sandbox $(SANDBOX_ARGS)
+
+# Runs every step in order and stops at the first that fails.
+test:
+	bash scripts/setup.sh test
+	$(MAKE) --no-print-directory fmt clippy wasm nextest doctest browser-test
+
+fmt:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+wasm:
+	cargo build -p pivot-proto --target wasm32-unknown-unknown --locked
+
+nextest:
+	cargo nextest run --workspace --locked --no-fail-fast
+
+doctest:
+	cargo test --doc --workspace --locked
+
+browser-test:
+	bash scripts/browser-test.sh

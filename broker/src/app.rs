@@ -1,0 +1,177 @@
+//! Building the broker: state from configuration, and the router.
+
+use std::{path::Path, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    middleware::{from_fn, from_fn_with_state},
+    response::IntoResponse,
+    routing::get,
+};
+use serde::{Deserialize, Serialize};
+use tower_http::trace::TraceLayer;
+
+use crate::{
+    clock::SharedClock,
+    config::{ConfigError, FileConfig, resolve_secret},
+    crypto::random_token,
+    error::render_error_pages,
+    fi_client::{FiEntry, FiRegistry},
+    interaction,
+    keys::{KeyStore, private_dir},
+    op,
+    secret::Secret,
+    state::{AppState, RuntimeConfig},
+    storage::sqlite::SqliteStorage,
+    web::{self, Templates},
+};
+
+/// Errors while starting the broker.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Storage could not open.
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    /// Keys could not be loaded or created.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeyError),
+    /// Templates do not parse.
+    #[error(transparent)]
+    Templates(#[from] web::templates::TemplateError),
+    /// The FI client could not be built.
+    #[error(transparent)]
+    Fi(#[from] crate::fi_client::FiError),
+    /// Generated secrets could not be stored.
+    #[error("secrets file: {0}")]
+    Secrets(String),
+}
+
+/// Every template of the binary (broker pages and sandbox parties).
+///
+/// # Errors
+/// When a template does not parse.
+pub fn templates() -> Result<Templates, web::templates::TemplateError> {
+    Templates::new(&[crate::pages::TEMPLATES, crate::sandbox::fi::TEMPLATES, crate::sandbox::fs::TEMPLATES])
+}
+
+#[derive(Serialize, Deserialize)]
+struct GeneratedSecrets {
+    session_secret: Secret,
+    sub_secret: Secret,
+}
+
+/// Secrets from the configuration, else from (or into) `data_dir/secrets.json`.
+fn secrets(cfg: &FileConfig) -> Result<(Secret, Secret), StartError> {
+    let session = resolve_secret(cfg.secrets.session_secret.as_ref(), cfg.secrets.session_secret_file.as_deref())?;
+    let sub = resolve_secret(cfg.secrets.sub_secret.as_ref(), cfg.secrets.sub_secret_file.as_deref())?;
+    if let (Some(a), Some(b)) = (&session, &sub) {
+        return Ok((a.clone(), b.clone()));
+    }
+    let path = cfg.storage.data_dir.join("secrets.json");
+    let stored: GeneratedSecrets = match std::fs::read(&path) {
+        Ok(b) => serde_json::from_slice(&b).map_err(|e| StartError::Secrets(e.to_string()))?,
+        Err(_) => {
+            let g = GeneratedSecrets { session_secret: Secret::new(random_token(48)), sub_secret: Secret::new(random_token(48)) };
+            write_private(&path, &serde_json::to_vec(&g).map_err(|e| StartError::Secrets(e.to_string()))?)?;
+            g
+        }
+    };
+    Ok((session.unwrap_or(stored.session_secret), sub.unwrap_or(stored.sub_secret)))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StartError> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path).and_then(|mut f| f.write_all(bytes)).map_err(|e| StartError::Secrets(format!("{}: {e}", path.display())))
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    }
+}
+
+/// Builds the state from a configuration.
+///
+/// # Errors
+/// On bad configuration, storage, keys or templates.
+pub async fn build_state(cfg: &FileConfig, clock: SharedClock) -> Result<AppState, StartError> {
+    private_dir(&cfg.storage.data_dir)?;
+    let (session_secret, sub_secret) = secrets(cfg)?;
+    let store = SqliteStorage::open(&cfg.storage.database_url).await?;
+    let p = &cfg.platform;
+    let now = clock.now().unix_timestamp();
+    // A retired key stays published as long as anything it signed may be
+    // presented back (ID tokens as logout hints included): a day.
+    let keys = KeyStore::open(&cfg.storage.data_dir, now, 24 * 3600 + p.id_token_ttl_secs)?;
+    let public = cfg.server.public_url.as_str().trim_end_matches('/').to_owned();
+    let mut entries = Vec::new();
+    for fi in &cfg.identity_providers {
+        let secret = resolve_secret(fi.client_secret.as_ref(), fi.client_secret_file.as_deref())?;
+        entries.push(FiEntry::from_config(fi, secret));
+    }
+    let fis = FiRegistry::new(entries, format!("{public}/api/v2/fi/callback"), Duration::from_secs(p.fi_timeout_secs))?;
+    let rc = RuntimeConfig {
+        public_url: cfg.server.public_url.clone(),
+        issuer: format!("{public}{}", op::PREFIX),
+        platform_name: p.name.clone(),
+        acr_values: p.acr_values.clone(),
+        session_ttl_secs: p.session_ttl_secs,
+        session_sliding: p.session_sliding,
+        nonce_min_len: p.nonce_min_len,
+        state_min_len: p.state_min_len,
+        code_ttl_secs: p.code_ttl_secs,
+        access_token_ttl_secs: p.access_token_ttl_secs,
+        id_token_ttl_secs: p.id_token_ttl_secs,
+        interaction_ttl_secs: p.interaction_ttl_secs,
+        secure_cookies: !is_loopback(&cfg.server.public_url),
+        sub_secret,
+        dsfr_dir: web::assets::locate_dsfr(cfg.dsfr_dir.as_deref()),
+    };
+    Ok(AppState::new(rc, Arc::new(store), keys, clock, templates()?, fis, &session_secret))
+}
+
+async fn home(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
+    axum::Json(serde_json::json!({ "service": "pivot-broker", "issuer": s.cfg.issuer }))
+}
+
+/// The broker's HTTP router.
+pub fn router(state: AppState) -> Router {
+    let assets = web::assets::router(state.cfg.dsfr_dir.as_deref());
+    Router::new()
+        .nest(op::PREFIX, op::routes())
+        .merge(interaction::routes())
+        .route("/", get(home))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(state.clone())
+        .merge(assets)
+        .layer(from_fn_with_state(state.templates.clone(), render_error_pages))
+        .layer(from_fn(web::headers::security_headers))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Deletes expired rows every minute, for as long as the task lives.
+pub fn spawn_purge(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.store.purge_expired(state.now()).await {
+                tracing::warn!(error = %e, "purge failed");
+            }
+        }
+    })
+}

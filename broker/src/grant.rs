@@ -1,0 +1,135 @@
+//! A grant: what a finished login gives one FS, sealed into its code and
+//! access tokens (it holds the identity, so it is never stored in clear).
+
+use pivot_proto::{
+    eidas::Eidas,
+    identity::FiIdentity,
+    oauth::{AuthorizeRequest, ClaimsRequest},
+    scope::ScopeSet,
+    sub::{identity_hash, pairwise_sub},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    crypto::{random_token, sha256_hex},
+    error::BrokerError,
+    session::SsoLogin,
+    state::AppState,
+    storage::{ClientRecord, CodeRow, TokenRow},
+};
+
+/// The sealed content of a code and its tokens.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Grant {
+    /// Random id (links a code to its tokens for replay revocation).
+    pub grant_id: String,
+    /// The FS client.
+    pub client_id: String,
+    /// The redirect URI of the request (checked again at the token endpoint).
+    pub redirect_uri: String,
+    /// Granted scopes.
+    pub scope: ScopeSet,
+    /// The FS's nonce.
+    pub nonce: String,
+    /// Level delivered.
+    pub acr: Eidas,
+    /// Methods.
+    pub amr: Vec<String>,
+    /// Authentication time.
+    pub auth_time: i64,
+    /// The identity.
+    pub identity: FiIdentity,
+    /// The FS's pairwise sub.
+    pub sub: String,
+    /// The FI used.
+    pub idp_id: String,
+    /// PKCE challenge of the request.
+    pub code_challenge: Option<String>,
+    /// Claims requested with the `claims` parameter.
+    pub claims: ClaimsRequest,
+}
+
+impl AppState {
+    /// Issues a code for a finished interaction; returns the code.
+    ///
+    /// # Errors
+    /// On storage or sealing failure.
+    pub async fn issue_code(
+        &self,
+        client: &ClientRecord,
+        req: &AuthorizeRequest,
+        login: &SsoLogin,
+    ) -> Result<String, BrokerError> {
+        let now = self.now();
+        let hash = identity_hash(&login.identity.pivot);
+        let candidate = pairwise_sub(&client.entity_id, &hash, self.cfg.sub_secret.expose());
+        let sub = self.store.stored_sub(hash.as_str(), &client.entity_id, candidate.as_str(), now).await?;
+        // Deliver the FI's level, capped to what this platform delivers.
+        let acr = self.cfg.acr_values.iter().copied().filter(|a| *a <= login.acr).max().unwrap_or(req.acr);
+        let grant = Grant {
+            grant_id: random_token(16),
+            client_id: client.client_id.clone(),
+            redirect_uri: req.redirect_uri.clone(),
+            scope: req.scope.clone(),
+            nonce: req.nonce.clone(),
+            acr,
+            amr: login.amr.clone(),
+            auth_time: login.auth_time,
+            identity: login.identity.clone(),
+            sub,
+            idp_id: login.fi_id.clone(),
+            code_challenge: req.code_challenge.clone(),
+            claims: req.claims.clone(),
+        };
+        let code = random_token(32);
+        let code_hash = sha256_hex(&code);
+        let data = self.sealer.seal_json(&grant, code_hash.as_bytes())?;
+        self.store
+            .put_code(&CodeRow {
+                code_hash,
+                grant_id: grant.grant_id.clone(),
+                client_id: client.client_id.clone(),
+                data,
+                expires_at: now + self.cfg.code_ttl_secs,
+            })
+            .await?;
+        Ok(code)
+    }
+
+    /// Issues an access token for a grant; returns the token.
+    ///
+    /// # Errors
+    /// On storage or sealing failure.
+    pub async fn issue_access_token(&self, grant: &Grant) -> Result<String, BrokerError> {
+        let token = random_token(32);
+        let token_hash = sha256_hex(&token);
+        let data = self.sealer.seal_json(grant, token_hash.as_bytes())?;
+        self.store
+            .put_token(&TokenRow {
+                token_hash,
+                grant_id: grant.grant_id.clone(),
+                client_id: grant.client_id.clone(),
+                data,
+                expires_at: self.now() + self.cfg.access_token_ttl_secs,
+                revoked: false,
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// The live grant behind an access token, or `None` when the token is
+    /// unknown, expired or revoked.
+    ///
+    /// # Errors
+    /// On storage failure or a blob that does not open.
+    pub async fn grant_for_token(&self, token: &str) -> Result<Option<Grant>, BrokerError> {
+        let token_hash = sha256_hex(token);
+        let Some(row) = self.store.token(&token_hash).await? else {
+            return Ok(None);
+        };
+        if row.revoked || row.expires_at <= self.now() {
+            return Ok(None);
+        }
+        Ok(Some(self.sealer.open_json(&row.data, token_hash.as_bytes())?))
+    }
+}

@@ -1,0 +1,123 @@
+//! The FI chooser: lists the identity providers for the requesting FS, greys
+//! out those below the requested level, and sends the citizen to the one
+//! chosen.
+
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::SignedCookieJar;
+use pivot_proto::oauth::{OAuthError, OAuthErrorCode};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::BrokerError,
+    interaction::{csrf_failed, interaction},
+    op::authorize::error_redirect,
+    state::AppState,
+};
+
+/// Query of the chooser page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ChooserQuery {
+    /// An FI that just failed, to explain why the citizen is back here.
+    unavailable: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FiView {
+    id: String,
+    name: String,
+    available: bool,
+}
+
+/// `GET /interaction/{id}`
+pub async fn chooser(
+    State(s): State<AppState>,
+    jar: SignedCookieJar,
+    Path(id): Path<String>,
+    Query(q): Query<ChooserQuery>,
+) -> Result<Response, BrokerError> {
+    let session = s.load_session(&jar).await?;
+    let i = interaction(&s, &session, &id)?;
+    let fis: Vec<FiView> = s
+        .fis
+        .list()
+        .iter()
+        .filter(|f| f.enabled)
+        .map(|f| FiView {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            available: f.acr_values.iter().any(|a| a.satisfies(i.request.acr)),
+        })
+        .collect();
+    let unavailable = q.unavailable.and_then(|u| s.fis.get(&u).map(|f| f.name.clone()));
+    let html = s.templates.render(
+        "broker/chooser.html",
+        minijinja::context! {
+            lang => "fr",
+            site_name => s.cfg.platform_name,
+            client_name => i.client_name,
+            interaction_id => i.id,
+            csrf => session.data.csrf,
+            fis,
+            level => i.request.acr.as_str(),
+            unavailable,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+/// The chooser form.
+#[derive(Debug, Deserialize)]
+pub struct ChooseForm {
+    csrf: String,
+    fi: String,
+}
+
+/// `POST /interaction/{id}/fi`
+pub async fn choose(
+    State(s): State<AppState>,
+    jar: SignedCookieJar,
+    Path(id): Path<String>,
+    Form(form): Form<ChooseForm>,
+) -> Result<Response, BrokerError> {
+    let mut session = s.load_session(&jar).await?;
+    if !session.csrf_ok(&form.csrf) {
+        return Err(csrf_failed());
+    }
+    let i = interaction(&s, &session, &id)?;
+    let (acr, force) = (i.request.acr, i.request.prompt_login);
+    let allowed = s.fis.get(&form.fi).is_some_and(|f| f.acr_values.iter().any(|a| a.satisfies(acr)));
+    if !allowed {
+        return Ok(Redirect::to(&format!("/interaction/{id}")).into_response());
+    }
+    match s.fis.begin(&form.fi, acr, force, s.now()).await {
+        Ok((url, pending)) => {
+            if let Some(i) = session.data.interactions.get_mut(&id) {
+                i.fi = Some(pending);
+            }
+            let jar = s.save_session(jar, &session).await?;
+            Ok((jar, Redirect::to(url.as_str())).into_response())
+        }
+        Err(e) => {
+            tracing::warn!(fi = %form.fi, error = %e, "identity provider unavailable");
+            Ok(Redirect::to(&format!("/interaction/{id}?unavailable={}", form.fi)).into_response())
+        }
+    }
+}
+
+/// `GET /interaction/{id}/cancel`: back to the FS with `access_denied`.
+pub async fn cancel(
+    State(s): State<AppState>,
+    jar: SignedCookieJar,
+    Path(id): Path<String>,
+) -> Result<Response, BrokerError> {
+    let mut session = s.load_session(&jar).await?;
+    let i = interaction(&s, &session, &id)?.clone();
+    session.data.interactions.remove(&id);
+    let jar = s.save_session(jar, &session).await?;
+    let err = OAuthError::new(OAuthErrorCode::AccessDenied, "the user cancelled the login");
+    Ok((jar, error_redirect(&s, &i.request.redirect_uri, &err, Some(&i.request.state))).into_response())
+}

@@ -1,0 +1,61 @@
+//! `/.well-known/openid-configuration` and `/jwks`.
+
+use axum::{Json, extract::State, http::header, response::IntoResponse};
+use pivot_proto::scope::{KNOWN_IDENTITY_SCOPES, claims_for_scope};
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// The discovery document (keys sorted: deterministic output).
+#[must_use]
+pub fn metadata(s: &AppState) -> Value {
+    let iss = &s.cfg.issuer;
+    let mut claims: Vec<&str> = KNOWN_IDENTITY_SCOPES.iter().flat_map(|sc| claims_for_scope(sc).iter().copied()).collect();
+    claims.extend(["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr"]);
+    claims.sort_unstable();
+    claims.dedup();
+    let acr: Vec<&str> = s.cfg.acr_values.iter().map(|a| a.as_str()).collect();
+    json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}/authorize"),
+        "token_endpoint": format!("{iss}/token"),
+        "userinfo_endpoint": format!("{iss}/userinfo"),
+        "jwks_uri": format!("{iss}/jwks"),
+        "end_session_endpoint": format!("{iss}/session/end"),
+        "revocation_endpoint": format!("{iss}/token/revocation"),
+        "scopes_supported": KNOWN_IDENTITY_SCOPES,
+        "claims_supported": claims,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["pairwise"],
+        "acr_values_supported": acr,
+        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+        "userinfo_signing_alg_values_supported": ["ES256", "RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256", "PS256"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "authorization_response_iss_parameter_supported": true,
+        "frontchannel_logout_supported": false,
+        "backchannel_logout_supported": false,
+        "prompt_values_supported": ["login", "consent"],
+        "ui_locales_supported": ["fr", "en"],
+    })
+}
+
+/// `GET /.well-known/openid-configuration`
+pub async fn discovery(State(s): State<AppState>) -> impl IntoResponse {
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(metadata(&s)))
+}
+
+/// `GET /jwks`
+pub async fn jwks(State(s): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/jwk-set+json"), (header::CACHE_CONTROL, "public, max-age=60")],
+        s.keys.jwks(s.now()).to_string(),
+    )
+}

@@ -1,0 +1,92 @@
+//! `POST /token`: the authorization-code grant.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, header},
+    response::IntoResponse,
+};
+use pivot_proto::{claims::IdTokenClaims, oauth::OAuthErrorCode, oauth::pkce::verify_s256};
+use serde_json::json;
+
+use crate::{
+    crypto::sha256_hex,
+    error::BrokerError,
+    grant::Grant,
+    op::{client_auth::authenticate, form::parse_unique},
+    state::AppState,
+    storage::CodeRedemption,
+};
+
+fn grant_error(desc: &str) -> BrokerError {
+    BrokerError::oauth(OAuthErrorCode::InvalidGrant, desc)
+}
+
+/// `POST /token`
+pub async fn token(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<impl IntoResponse, BrokerError> {
+    let mut form = parse_unique(&body)?;
+    let endpoint = format!("{}/token", s.cfg.issuer);
+    let client = authenticate(&s, &headers, &mut form, &endpoint).await?;
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {}
+        Some(_) => return Err(BrokerError::oauth(OAuthErrorCode::UnsupportedGrantType, "only authorization_code")),
+        None => return Err(BrokerError::oauth(OAuthErrorCode::InvalidRequest, "grant_type missing")),
+    }
+    let code = form.get("code").ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "code missing"))?;
+    let code_hash = sha256_hex(code);
+    let row = match s.store.redeem_code(&code_hash, s.now()).await? {
+        CodeRedemption::Fresh(row) => row,
+        CodeRedemption::Replayed { grant_id } => {
+            // RFC 6749 §4.1.2: a replayed code revokes what it produced.
+            let n = s.store.revoke_grant(&grant_id).await?;
+            tracing::warn!(client = %client.client_id, revoked = n, "authorization code replayed");
+            return Err(grant_error("code already used"));
+        }
+        CodeRedemption::Invalid => return Err(grant_error("code unknown or expired")),
+    };
+    if row.client_id != client.client_id {
+        return Err(grant_error("code issued to another client"));
+    }
+    let grant: Grant = s.sealer.open_json(&row.data, code_hash.as_bytes())?;
+    if form.get("redirect_uri") != Some(&grant.redirect_uri) {
+        return Err(grant_error("redirect_uri does not match the authorization request"));
+    }
+    match (&grant.code_challenge, form.get("code_verifier")) {
+        (Some(ch), Some(v)) if verify_s256(v, ch) => {}
+        (Some(_), _) => return Err(grant_error("PKCE verification failed")),
+        (None, Some(_)) => return Err(grant_error("code_verifier without code_challenge")),
+        (None, None) => {}
+    }
+
+    let access_token = s.issue_access_token(&grant).await?;
+    let now = s.now();
+    let wants_amr = grant.scope.contains("amr") || grant.claims.id_token.contains("amr");
+    let claims = IdTokenClaims {
+        iss: s.cfg.issuer.clone(),
+        sub: grant.sub.clone(),
+        aud: client.client_id.clone(),
+        exp: now + s.cfg.id_token_ttl_secs,
+        iat: now,
+        auth_time: grant.auth_time,
+        nonce: grant.nonce.clone(),
+        acr: grant.acr.as_str().to_owned(),
+        amr: wants_amr.then(|| grant.amr.clone()),
+        idp_id: grant.scope.contains("idp_id").then(|| grant.idp_id.clone()),
+    };
+    let map = match serde_json::to_value(&claims) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => return Err(BrokerError::Internal("ID token claims did not serialise".into())),
+    };
+    let id_token = s.keys.sign(client.id_token_alg, map, "JWT")?;
+    Ok((
+        [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")],
+        Json(json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": s.cfg.access_token_ttl_secs,
+            "id_token": id_token,
+            "scope": grant.scope.to_string_sorted(),
+        })),
+    ))
+}

@@ -1,0 +1,251 @@
+//! `GET|POST /authorize`: validates the request, answers from the FI
+//! session (SSO) when it can, else shows the login form.
+
+use std::sync::Arc;
+
+use axum::{
+    Form,
+    extract::{Query, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::CookieJar;
+use time::{Duration, OffsetDateTime};
+
+use super::{
+    FiState, Params,
+    error::{HttpError, OAuthCode},
+    login,
+    store::{AuthRequest, CodeGrant},
+};
+use crate::sandbox::citizens::Citizen;
+
+/// `GET /authorize`.
+pub(super) async fn get(
+    State(st): State<Arc<FiState>>,
+    jar: CookieJar,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, HttpError> {
+    authorize(&st, &jar, Params::parse(pairs))
+}
+
+/// `POST /authorize` (form-encoded, same parameters).
+pub(super) async fn post(
+    State(st): State<Arc<FiState>>,
+    jar: CookieJar,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, HttpError> {
+    authorize(&st, &jar, Params::parse(pairs))
+}
+
+/// What the `prompt` parameter asks.
+#[derive(Debug, Default)]
+struct Prompt {
+    none: bool,
+    login: bool,
+}
+
+fn authorize(st: &FiState, jar: &CookieJar, p: Params) -> Result<Response, HttpError> {
+    let now = st.now();
+
+    // Until the redirect URI is trusted, errors are pages.
+    let client = match p.get("client_id") {
+        Some(id) if !p.is_duplicated("client_id") => st.client(id),
+        _ => {
+            return st.error_page(
+                StatusCode::BAD_REQUEST,
+                "Requête invalide",
+                "Le service qui vous a envoyé ici n'a pas indiqué son identifiant (client_id).",
+            );
+        }
+    };
+    let Some(client) = client else {
+        return st.error_page(
+            StatusCode::BAD_REQUEST,
+            "Service inconnu",
+            "Le service qui vous a envoyé ici n'est pas enregistré auprès de ce fournisseur d'identité.",
+        );
+    };
+    let redirect_uri = match p.get("redirect_uri") {
+        Some(uri)
+            if !p.is_duplicated("redirect_uri")
+                && client.redirect_uris.iter().any(|r| r == uri) =>
+        {
+            uri.to_owned()
+        }
+        _ => {
+            return st.error_page(
+                StatusCode::BAD_REQUEST,
+                "Adresse de retour invalide",
+                "L'adresse de retour (redirect_uri) demandée n'est pas enregistrée pour ce service. Par sécurité, vous n'y êtes pas renvoyé.",
+            );
+        }
+    };
+
+    // From here on, errors go back to the client.
+    let state = p.get("state").map(str::to_owned);
+    let fail = |code: OAuthCode, description: &str| {
+        redirect_error(st, &redirect_uri, state.as_deref(), code, description)
+    };
+    if let Some(dup) = p.duplicated.first() {
+        return fail(
+            OAuthCode::InvalidRequest,
+            &format!("duplicated parameter {dup}"),
+        );
+    }
+    if p.get("response_type") != Some("code") {
+        return fail(
+            OAuthCode::UnsupportedResponseType,
+            "only response_type=code is supported",
+        );
+    }
+    let scopes: Vec<String> = p
+        .get("scope")
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if !scopes.iter().any(|s| s == "openid") {
+        return fail(OAuthCode::InvalidScope, "scope must contain openid");
+    }
+    let Some(state) = state.clone() else {
+        return fail(OAuthCode::InvalidRequest, "state is required");
+    };
+    let Some(nonce) = p.get("nonce") else {
+        return fail(OAuthCode::InvalidRequest, "nonce is required");
+    };
+    if p.get("code_challenge_method") != Some("S256") {
+        return fail(
+            OAuthCode::InvalidRequest,
+            "PKCE is required with code_challenge_method=S256",
+        );
+    }
+    let code_challenge = match p.get("code_challenge") {
+        Some(c) if is_s256_challenge(c) => c.to_owned(),
+        _ => {
+            return fail(
+                OAuthCode::InvalidRequest,
+                "code_challenge must be a base64url SHA-256 (43 characters)",
+            );
+        }
+    };
+    let mut prompt = Prompt::default();
+    for value in p.get("prompt").unwrap_or_default().split(' ') {
+        match value {
+            "" | "consent" | "select_account" => {}
+            "none" => prompt.none = true,
+            "login" => prompt.login = true,
+            _ => return fail(OAuthCode::InvalidRequest, "unsupported prompt value"),
+        }
+    }
+    if prompt.none && (prompt.login || p.get("prompt").is_some_and(|v| v.contains(' '))) {
+        return fail(
+            OAuthCode::InvalidRequest,
+            "prompt=none cannot be combined with other values",
+        );
+    }
+    let max_age = match p.get("max_age").map(str::parse::<u32>) {
+        None => None,
+        Some(Ok(secs)) => Some(Duration::seconds(i64::from(secs))),
+        Some(Err(_)) => return fail(OAuthCode::InvalidRequest, "max_age must be an integer"),
+    };
+
+    let request = AuthRequest {
+        client_id: client.client_id.clone(),
+        redirect_uri: redirect_uri.clone(),
+        state,
+        nonce: nonce.to_owned(),
+        code_challenge,
+        scopes,
+    };
+
+    // SSO at the FI: a live session answers at once unless the client
+    // insists on a fresh login.
+    let session = jar
+        .get(&st.cookie_name())
+        .and_then(|c| st.store.session(c.value(), now))
+        .filter(|s| max_age.is_none_or(|age| s.auth_time + age >= now));
+    match session {
+        Some(s) if !prompt.login => return issue_code(st, request, s.citizen, s.auth_time, now),
+        _ if prompt.none => {
+            return fail(
+                OAuthCode::LoginRequired,
+                "the citizen is not logged in at this identity provider",
+            );
+        }
+        _ => {}
+    }
+
+    let pending_id = st.store.new_pending(request, now);
+    login::render_form(st, &pending_id, login::FormState::default())
+}
+
+/// A PKCE S256 challenge: 43 base64url characters.
+fn is_s256_challenge(c: &str) -> bool {
+    c.len() == 43
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Redirects to the (validated) client with a code for `citizen`.
+pub(super) fn issue_code(
+    st: &FiState,
+    request: AuthRequest,
+    citizen: &'static Citizen,
+    auth_time: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<Response, HttpError> {
+    let redirect_uri = request.redirect_uri.clone();
+    let state = request.state.clone();
+    let code = st
+        .store
+        .new_code(CodeGrant::new(request, citizen, auth_time, now), now);
+    redirect_to_client(st, &redirect_uri, &[("code", &code), ("state", &state)])
+}
+
+/// Redirects to the (validated) client with an OAuth error.
+pub(super) fn redirect_error(
+    st: &FiState,
+    redirect_uri: &str,
+    state: Option<&str>,
+    code: OAuthCode,
+    description: &str,
+) -> Result<Response, HttpError> {
+    let mut params = vec![("error", code.as_str()), ("error_description", description)];
+    if let Some(s) = state {
+        params.push(("state", s));
+    }
+    redirect_to_client(st, redirect_uri, &params)
+}
+
+/// A `302 Found` to a validated redirect URI with the given parameters plus
+/// the RFC 9207 `iss`.
+fn redirect_to_client(
+    st: &FiState,
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+) -> Result<Response, HttpError> {
+    let mut url = url::Url::parse(redirect_uri).map_err(|_| {
+        HttpError::Internal(super::FiError::ClientUri {
+            client_id: String::new(),
+            uri: redirect_uri.to_owned(),
+        })
+    })?;
+    let iss = st.asserted_issuer();
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in params {
+            q.append_pair(k, v);
+        }
+        q.append_pair("iss", &iss);
+    }
+    Ok((
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, url.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+    )
+        .into_response())
+}

@@ -1,0 +1,180 @@
+//! The citizen's browser session: a signed, HttpOnly, SameSite=Lax cookie
+//! (Secure outside loopback) holding a random id; the data lives server-side,
+//! sealed, keyed by the id's hash.
+
+use std::collections::BTreeMap;
+
+use axum_extra::extract::{
+    SignedCookieJar,
+    cookie::{Cookie, SameSite},
+};
+use pivot_proto::{eidas::Eidas, identity::FiIdentity, oauth::AuthorizeRequest};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    crypto::{random_token, sha256_hex},
+    error::BrokerError,
+    state::AppState,
+};
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "pivot_session";
+
+/// A login at an FI, the basis of SSO. Holds the FI identity: it only ever
+/// lives sealed in the session store.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SsoLogin {
+    /// The validated identity.
+    pub identity: FiIdentity,
+    /// Which FI.
+    pub fi_id: String,
+    /// The level the FI asserted.
+    pub acr: Eidas,
+    /// Authentication methods the FI reported.
+    pub amr: Vec<String>,
+    /// When the citizen authenticated (Unix seconds).
+    pub auth_time: i64,
+    /// The FI's ID token, kept for logging out at the FI.
+    pub fi_id_token: String,
+}
+
+/// A login at an FI in progress.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FiPending {
+    /// Which FI.
+    pub fi_id: String,
+    /// `state` sent to the FI.
+    pub state: String,
+    /// `nonce` sent to the FI.
+    pub nonce: String,
+    /// PKCE verifier.
+    pub pkce_verifier: String,
+}
+
+/// One authorization request from an FS, from `/authorize` to the code.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Interaction {
+    /// Random id, in the interaction URLs.
+    pub id: String,
+    /// The validated request.
+    pub request: AuthorizeRequest,
+    /// The FS's display name.
+    pub client_name: String,
+    /// Creation time.
+    pub created_at: i64,
+    /// FI login in progress.
+    pub fi: Option<FiPending>,
+    /// The session's SSO login may be used for this request.
+    pub authenticated: bool,
+}
+
+/// A logout waiting for the FI to send the citizen back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingLogout {
+    /// State sent to the FI.
+    pub state: String,
+    /// Where the FS wants the citizen afterwards (already validated).
+    pub redirect: String,
+}
+
+/// What the server keeps for a browser.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SessionData {
+    /// CSRF token of the forms.
+    pub csrf: String,
+    /// Creation time (non-sliding sessions expire from it).
+    pub created_at: i64,
+    /// Requests in progress, by id.
+    pub interactions: BTreeMap<String, Interaction>,
+    /// The finished FI login, if any.
+    pub sso: Option<SsoLogin>,
+    /// A logout in progress.
+    pub pending_logout: Option<PendingLogout>,
+}
+
+/// A loaded session.
+#[derive(Debug)]
+pub struct Session {
+    id: String,
+    /// Its data.
+    pub data: SessionData,
+}
+
+/// Interactions kept per session at most (oldest dropped).
+const MAX_INTERACTIONS: usize = 8;
+
+impl Session {
+    /// Checks a submitted CSRF token.
+    #[must_use]
+    pub fn csrf_ok(&self, submitted: &str) -> bool {
+        !self.data.csrf.is_empty() && crate::crypto::ct_eq(&self.data.csrf, submitted)
+    }
+
+    /// Adds an interaction, dropping the oldest beyond the limit.
+    pub fn add_interaction(&mut self, i: Interaction) {
+        self.data.interactions.insert(i.id.clone(), i);
+        while self.data.interactions.len() > MAX_INTERACTIONS {
+            let oldest = self.data.interactions.values().min_by_key(|i| i.created_at).map(|i| i.id.clone());
+            if let Some(id) = oldest {
+                self.data.interactions.remove(&id);
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// Loads the browser's session, or starts a fresh one (not yet stored).
+    ///
+    /// # Errors
+    /// On storage failure. A session that does not open is treated as absent.
+    pub async fn load_session(&self, jar: &SignedCookieJar) -> Result<Session, BrokerError> {
+        let now = self.now();
+        if let Some(c) = jar.get(COOKIE) {
+            let id = c.value().to_owned();
+            let hash = sha256_hex(&id);
+            if let Some(blob) = self.store.session(&hash, now).await? {
+                if let Ok(data) = self.sealer.open_json::<SessionData>(&blob, hash.as_bytes()) {
+                    return Ok(Session { id, data });
+                }
+                tracing::warn!("session blob did not open; starting a new session");
+            }
+        }
+        Ok(Session {
+            id: random_token(32),
+            data: SessionData { csrf: random_token(32), created_at: now, ..SessionData::default() },
+        })
+    }
+
+    /// Stores the session and returns the jar with its cookie set.
+    ///
+    /// # Errors
+    /// On storage or sealing failure.
+    pub async fn save_session(&self, jar: SignedCookieJar, s: &Session) -> Result<SignedCookieJar, BrokerError> {
+        let now = self.now();
+        let ttl = self.cfg.session_ttl_secs;
+        let expires_at = if self.cfg.session_sliding { now + ttl } else { s.data.created_at + ttl };
+        let hash = sha256_hex(&s.id);
+        let blob = self.sealer.seal_json(&s.data, hash.as_bytes())?;
+        self.store.put_session(&hash, &blob, expires_at).await?;
+        Ok(jar.add(self.session_cookie(s.id.clone())))
+    }
+
+    /// Ends the session server-side and removes the cookie.
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn end_session(&self, jar: SignedCookieJar, s: &Session) -> Result<SignedCookieJar, BrokerError> {
+        self.store.delete_session(&sha256_hex(&s.id)).await?;
+        Ok(jar.remove(self.session_cookie(String::new())))
+    }
+
+    fn session_cookie(&self, value: String) -> Cookie<'static> {
+        // A browser-session cookie (no Max-Age): the server-side expiry rules.
+        Cookie::build((COOKIE, value))
+            .path("/")
+            .http_only(true)
+            .secure(self.cfg.secure_cookies)
+            .same_site(SameSite::Lax)
+            .build()
+    }
+}

@@ -1,0 +1,372 @@
+//! SQLite storage through `sqlx`, the embedded default.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use sqlx::{
+    Row,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow},
+};
+
+use super::{
+    AccountRepo, ClientAuthMethod, ClientRecord, ClientRepo, CodeRedemption, CodeRow, GrantRepo, SessionRepo,
+    SigningAlg, Storage, StorageError, TokenRow,
+};
+
+/// SQLite-backed storage.
+#[derive(Clone, Debug)]
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database at `url` (`sqlite://path` or
+    /// `sqlite::memory:`) and runs the migrations.
+    ///
+    /// # Errors
+    /// Fails when the file cannot be opened or a migration fails.
+    pub async fn open(url: &str) -> Result<Self, StorageError> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        // An in-memory database lives per connection: keep exactly one.
+        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = SqlitePoolOptions::new().max_connections(max).connect_with(opts).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn json_list(v: &[String]) -> String {
+    serde_json::Value::from(v.to_vec()).to_string()
+}
+
+fn parse_list(s: &str) -> Result<Vec<String>, StorageError> {
+    serde_json::from_str(s).map_err(|e| StorageError::Corrupt(e.to_string()))
+}
+
+fn client_from_row(r: &SqliteRow) -> Result<ClientRecord, StorageError> {
+    let method: String = r.try_get("auth_method")?;
+    let alg: String = r.try_get("id_token_alg")?;
+    let ui_alg: Option<String> = r.try_get("userinfo_alg")?;
+    let jwks: Option<String> = r.try_get("jwks")?;
+    Ok(ClientRecord {
+        client_id: r.try_get("client_id")?,
+        entity_id: r.try_get("entity_id")?,
+        name: r.try_get("name")?,
+        secret_hash: r.try_get("secret_hash")?,
+        auth_method: ClientAuthMethod::parse(&method)
+            .ok_or_else(|| StorageError::Corrupt(format!("auth method {method}")))?,
+        jwks: jwks
+            .map(|j| serde_json::from_str(&j))
+            .transpose()
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?,
+        redirect_uris: parse_list(&r.try_get::<String, _>("redirect_uris")?)?,
+        post_logout_redirect_uris: parse_list(&r.try_get::<String, _>("post_logout_redirect_uris")?)?,
+        scopes: parse_list(&r.try_get::<String, _>("scopes")?)?,
+        id_token_alg: SigningAlg::parse(&alg).ok_or_else(|| StorageError::Corrupt(format!("alg {alg}")))?,
+        userinfo_alg: ui_alg.as_deref().and_then(SigningAlg::parse),
+        public_service: r.try_get::<i64, _>("public_service")? != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+#[async_trait]
+impl ClientRepo for SqliteStorage {
+    async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, StorageError> {
+        let row = sqlx::query("SELECT * FROM clients WHERE client_id = ?")
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(client_from_row).transpose()
+    }
+
+    async fn put_client(&self, c: &ClientRecord) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT OR REPLACE INTO clients (client_id, entity_id, name, secret_hash, auth_method, jwks, \
+             redirect_uris, post_logout_redirect_uris, scopes, id_token_alg, userinfo_alg, public_service, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.client_id)
+        .bind(&c.entity_id)
+        .bind(&c.name)
+        .bind(&c.secret_hash)
+        .bind(c.auth_method.as_str())
+        .bind(c.jwks.as_ref().map(ToString::to_string))
+        .bind(json_list(&c.redirect_uris))
+        .bind(json_list(&c.post_logout_redirect_uris))
+        .bind(json_list(&c.scopes))
+        .bind(c.id_token_alg.as_str())
+        .bind(c.userinfo_alg.map(SigningAlg::as_str))
+        .bind(i64::from(c.public_service))
+        .bind(c.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn clients(&self) -> Result<Vec<ClientRecord>, StorageError> {
+        let rows = sqlx::query("SELECT * FROM clients ORDER BY client_id").fetch_all(&self.pool).await?;
+        rows.iter().map(client_from_row).collect()
+    }
+
+    async fn delete_client(&self, client_id: &str) -> Result<bool, StorageError> {
+        let r = sqlx::query("DELETE FROM clients WHERE client_id = ?")
+            .bind(client_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+}
+
+#[async_trait]
+impl SessionRepo for SqliteStorage {
+    async fn session(&self, id_hash: &str, now: i64) -> Result<Option<Vec<u8>>, StorageError> {
+        let row = sqlx::query("SELECT data FROM sessions WHERE id_hash = ? AND expires_at > ?")
+            .bind(id_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("data")).transpose()?)
+    }
+
+    async fn put_session(&self, id_hash: &str, data: &[u8], expires_at: i64) -> Result<(), StorageError> {
+        sqlx::query("INSERT OR REPLACE INTO sessions (id_hash, data, expires_at) VALUES (?, ?, ?)")
+            .bind(id_hash)
+            .bind(data)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl GrantRepo for SqliteStorage {
+    async fn put_code(&self, c: &CodeRow) -> Result<(), StorageError> {
+        sqlx::query("INSERT INTO codes (code_hash, grant_id, client_id, data, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&c.code_hash)
+            .bind(&c.grant_id)
+            .bind(&c.client_id)
+            .bind(&c.data)
+            .bind(c.expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<CodeRedemption, StorageError> {
+        // One statement marks the code used only if it was not: the winner
+        // of a race gets the row back, everybody else sees it used.
+        let fresh = sqlx::query(
+            "UPDATE codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? \
+             RETURNING code_hash, grant_id, client_id, data, expires_at",
+        )
+        .bind(now)
+        .bind(code_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(r) = fresh {
+            return Ok(CodeRedemption::Fresh(CodeRow {
+                code_hash: r.try_get("code_hash")?,
+                grant_id: r.try_get("grant_id")?,
+                client_id: r.try_get("client_id")?,
+                data: r.try_get("data")?,
+                expires_at: r.try_get("expires_at")?,
+            }));
+        }
+        let used = sqlx::query("SELECT grant_id FROM codes WHERE code_hash = ? AND used_at IS NOT NULL")
+            .bind(code_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match used {
+            Some(r) => CodeRedemption::Replayed { grant_id: r.try_get("grant_id")? },
+            None => CodeRedemption::Invalid,
+        })
+    }
+
+    async fn put_token(&self, t: &TokenRow) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO access_tokens (token_hash, grant_id, client_id, data, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t.token_hash)
+        .bind(&t.grant_id)
+        .bind(&t.client_id)
+        .bind(&t.data)
+        .bind(t.expires_at)
+        .bind(i64::from(t.revoked))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn token(&self, token_hash: &str) -> Result<Option<TokenRow>, StorageError> {
+        let row = sqlx::query("SELECT * FROM access_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(TokenRow {
+                token_hash: r.try_get("token_hash")?,
+                grant_id: r.try_get("grant_id")?,
+                client_id: r.try_get("client_id")?,
+                data: r.try_get("data")?,
+                expires_at: r.try_get("expires_at")?,
+                revoked: r.try_get::<i64, _>("revoked")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn revoke_token(&self, token_hash: &str, client_id: &str) -> Result<bool, StorageError> {
+        let r = sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE token_hash = ? AND client_id = ?")
+            .bind(token_hash)
+            .bind(client_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn revoke_grant(&self, grant_id: &str) -> Result<u64, StorageError> {
+        let r = sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE grant_id = ?")
+            .bind(grant_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    async fn record_jti(&self, jti: &str, expires_at: i64) -> Result<bool, StorageError> {
+        let r = sqlx::query("INSERT OR IGNORE INTO assertion_jtis (jti, expires_at) VALUES (?, ?)")
+            .bind(jti)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+}
+
+#[async_trait]
+impl AccountRepo for SqliteStorage {
+    async fn stored_sub(
+        &self,
+        identity_hash: &str,
+        entity_id: &str,
+        candidate: &str,
+        now: i64,
+    ) -> Result<String, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO accounts (identity_hash, created_at, last_connection) VALUES (?, ?, ?) \
+             ON CONFLICT (identity_hash) DO UPDATE SET last_connection = excluded.last_connection",
+        )
+        .bind(identity_hash)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT OR IGNORE INTO account_subs (identity_hash, entity_id, sub) VALUES (?, ?, ?)")
+            .bind(identity_hash)
+            .bind(entity_id)
+            .bind(candidate)
+            .execute(&mut *tx)
+            .await?;
+        let sub: String = sqlx::query("SELECT sub FROM account_subs WHERE identity_hash = ? AND entity_id = ?")
+            .bind(identity_hash)
+            .bind(entity_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("sub")?;
+        tx.commit().await?;
+        Ok(sub)
+    }
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn purge_expired(&self, now: i64) -> Result<u64, StorageError> {
+        let mut n = 0;
+        for table in ["sessions", "codes", "access_tokens", "assertion_jtis"] {
+            let q = format!("DELETE FROM {table} WHERE expires_at <= ?");
+            n += sqlx::query(&q).bind(now).execute(&self.pool).await?.rows_affected();
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> SqliteStorage {
+        SqliteStorage::open("sqlite::memory:").await.unwrap()
+    }
+
+    fn code(hash: &str, exp: i64) -> CodeRow {
+        CodeRow {
+            code_hash: hash.into(),
+            grant_id: "g1".into(),
+            client_id: "c1".into(),
+            data: vec![1, 2, 3],
+            expires_at: exp,
+        }
+    }
+
+    #[tokio::test]
+    async fn code_is_single_use_and_replay_names_grant() {
+        let s = store().await;
+        s.put_code(&code("h", 100)).await.unwrap();
+        assert!(matches!(s.redeem_code("h", 50).await.unwrap(), CodeRedemption::Fresh(_)));
+        match s.redeem_code("h", 51).await.unwrap() {
+            CodeRedemption::Replayed { grant_id } => assert_eq!(grant_id, "g1"),
+            other => panic!("expected replay, got {other:?}"),
+        }
+        assert!(matches!(s.redeem_code("nope", 50).await.unwrap(), CodeRedemption::Invalid));
+    }
+
+    #[tokio::test]
+    async fn expired_code_is_invalid() {
+        let s = store().await;
+        s.put_code(&code("h", 100)).await.unwrap();
+        assert!(matches!(s.redeem_code("h", 100).await.unwrap(), CodeRedemption::Invalid));
+    }
+
+    #[tokio::test]
+    async fn stored_sub_wins_over_new_candidate() {
+        let s = store().await;
+        assert_eq!(s.stored_sub("ih", "e", "first", 1).await.unwrap(), "first");
+        assert_eq!(s.stored_sub("ih", "e", "second", 2).await.unwrap(), "first");
+        assert_eq!(s.stored_sub("ih", "e2", "other", 3).await.unwrap(), "other");
+    }
+
+    #[tokio::test]
+    async fn revoke_grant_and_purge() {
+        let s = store().await;
+        let t = TokenRow {
+            token_hash: "t".into(),
+            grant_id: "g".into(),
+            client_id: "c".into(),
+            data: vec![],
+            expires_at: 10,
+            revoked: false,
+        };
+        s.put_token(&t).await.unwrap();
+        assert!(!s.revoke_token("t", "other-client").await.unwrap());
+        assert_eq!(s.revoke_grant("g").await.unwrap(), 1);
+        assert!(s.token("t").await.unwrap().unwrap().revoked);
+        assert!(s.record_jti("j", 10).await.unwrap());
+        assert!(!s.record_jti("j", 10).await.unwrap());
+        assert_eq!(s.purge_expired(11).await.unwrap(), 2);
+        assert!(s.token("t").await.unwrap().is_none());
+    }
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Installs what `make sandbox` and `make test` need, and only what is missing:
+# Debian packages, the npm packages of package.json, the Rust wasm target and
+# components, cargo-nextest. Safe to run again: a second run does nothing.
+#
+#   scripts/setup.sh          everything `make test` needs (default)
+#   scripts/setup.sh test     same
+#   scripts/setup.sh sandbox  only what `make sandbox` needs (no browser,
+#                             no wasm target, no lint/test tools)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+profile="${1:-test}"
+case "$profile" in
+  test | sandbox) ;;
+  *)
+    echo "usage: $0 [test|sandbox]" >&2
+    exit 2
+    ;;
+esac
+
+say() { printf '[setup] %s\n' "$*"; }
+die() {
+  printf '[setup] error: %s\n' "$*" >&2
+  exit 1
+}
+
+# --- Cache folders, outside the clone so that runs reuse them -----------------
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${HOME:-/root}/.cache/pivot/target}"
+mkdir -p "$CARGO_TARGET_DIR"
+
+# --- Debian packages ----------------------------------------------------------
+# Build: pkg-config and libssl-dev (openssl-sys, via josekit), libsqlite3-dev.
+# Browser test: Debian's chromium, and a font so that screenshots show text.
+debs=(pkg-config libssl-dev libsqlite3-dev)
+if [[ "$profile" == test ]]; then
+  debs+=(chromium fonts-liberation)
+fi
+
+deb_installed() {
+  [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
+}
+
+missing=()
+for p in "${debs[@]}"; do
+  deb_installed "$p" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "missing Debian packages (${missing[*]}) and not root: install them as root"
+    sudo=(sudo)
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt_opts=(-o DPkg::Lock::Timeout=300 -q)
+  "${sudo[@]}" apt-get "${apt_opts[@]}" update
+  "${sudo[@]}" apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}"
+else
+  say "Debian packages present: ${debs[*]}"
+fi
+if [[ "$profile" == test ]]; then
+  [[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium is missing after installing the chromium package"
+fi
+
+# --- Node.js and npm packages -------------------------------------------------
+command -v node >/dev/null || die "Node.js (>= 20.19) is required: it ships on this machine kind at /usr/bin/node"
+command -v npm >/dev/null || die "npm is required alongside Node.js"
+node -e '
+  const [maj, min] = process.versions.node.split(".").map(Number);
+  if (maj < 20 || (maj === 20 && min < 19)) {
+    console.error(`[setup] error: Node.js >= 20.19 is required, found ${process.version}`);
+    process.exit(1);
+  }'
+
+# The stamp records what node_modules was installed from; npm ci runs again
+# only when package.json, package-lock.json or the Node.js version change.
+[[ -f package-lock.json ]] || die "package-lock.json is missing: run 'npm install --ignore-scripts' and commit it"
+stamp_file=node_modules/.pivot-setup-stamp
+want_stamp="$(cat package.json package-lock.json <(node --version) | sha256sum | cut -d' ' -f1)"
+have_stamp="$(cat "$stamp_file" 2>/dev/null || true)"
+if [[ "$want_stamp" != "$have_stamp" || ! -d node_modules/playwright-core || ! -d node_modules/@gouvfr/dsfr/dist ]]; then
+  # --ignore-scripts: @gouvfr/dsfr's postinstall fails without a config file,
+  # and its dist/ folder (what the broker serves) ships in the package as is.
+  say "installing npm packages: npm ci --ignore-scripts --no-audit --no-fund"
+  npm ci --ignore-scripts --no-audit --no-fund
+  printf '%s\n' "$want_stamp" >"$stamp_file"
+else
+  say "npm packages up to date (node_modules matches package-lock.json)"
+fi
+
+# --- Rust ---------------------------------------------------------------------
+command -v cargo >/dev/null || die "cargo is required (the machine's rustup toolchain)"
+
+if [[ "$profile" == test ]]; then
+  # rustfmt and clippy components.
+  for comp in rustfmt clippy; do
+    if cargo "${comp/rustfmt/fmt}" --version >/dev/null 2>&1; then
+      say "Rust component present: $comp"
+    else
+      command -v rustup >/dev/null || die "cargo $comp is missing and rustup is not available to add it"
+      say "adding Rust component: rustup component add $comp"
+      rustup component add "$comp"
+    fi
+  done
+
+  # wasm32 target: pivot-proto must compile for the browser.
+  sysroot="$(rustc --print sysroot)"
+  if [[ -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]]; then
+    say "Rust target present: wasm32-unknown-unknown"
+  else
+    command -v rustup >/dev/null || die "the wasm32-unknown-unknown target is missing and rustup is not available to add it"
+    say "adding Rust target: rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+
+  # cargo-nextest (normally preinstalled in /usr/local/bin).
+  if cargo nextest --version >/dev/null 2>&1; then
+    say "cargo-nextest present: $(cargo nextest --version 2>/dev/null | head -n1)"
+  else
+    say "installing cargo-nextest: cargo install cargo-nextest --locked"
+    cargo install cargo-nextest --locked
+  fi
+fi
+
+say "done ($profile); CARGO_TARGET_DIR=$CARGO_TARGET_DIR"

@@ -184,12 +184,11 @@ impl FiRegistry {
     }
 
     async fn metadata(&self, fi: &FiEntry, now: i64, refresh: bool) -> Result<FiMetadata, FiError> {
-        if !refresh {
-            if let Some((m, at)) = self.cache.read().await.get(&fi.id) {
-                if now - at < DISCOVERY_TTL_SECS {
-                    return Ok(m.clone());
-                }
-            }
+        if !refresh
+            && let Some((m, at)) = self.cache.read().await.get(&fi.id)
+            && now - at < DISCOVERY_TTL_SECS
+        {
+            return Ok(m.clone());
         }
         let issuer = IssuerUrl::new(fi.issuer_str().to_owned()).map_err(|e| FiError::Protocol(e.to_string()))?;
         let fut = FiMetadata::discover_async(issuer, &self.http);

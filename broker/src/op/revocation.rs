@@ -21,10 +21,8 @@ pub async fn revoke(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
     let endpoint = format!("{}/token/revocation", s.cfg.issuer);
     let client = authenticate(&s, &headers, &mut form, &endpoint).await?;
     let token = form.get("token").ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "token missing"))?;
-    if let Some(hint) = form.get("token_type_hint") {
-        if hint == "refresh_token" {
-            return Err(BrokerError::oauth(OAuthErrorCode::UnsupportedTokenType, "no refresh tokens here"));
-        }
+    if form.get("token_type_hint").is_some_and(|h| h == "refresh_token") {
+        return Err(BrokerError::oauth(OAuthErrorCode::UnsupportedTokenType, "no refresh tokens here"));
     }
     let revoked = s.store.revoke_token(&sha256_hex(token), &client.client_id).await?;
     tracing::info!(client = %client.client_id, revoked, "token revocation");

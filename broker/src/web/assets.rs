@@ -17,10 +17,10 @@ pub fn locate_dsfr(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = explicit {
         return p.is_dir().then(|| p.to_path_buf());
     }
-    if let Some(p) = std::env::var_os("PIVOT_DSFR_DIR").map(PathBuf::from) {
-        if p.is_dir() {
-            return Some(p);
-        }
+    if let Some(p) = std::env::var_os("PIVOT_DSFR_DIR").map(PathBuf::from)
+        && p.is_dir()
+    {
+        return Some(p);
     }
     let rel = Path::new("node_modules/@gouvfr/dsfr/dist");
     let mut starts = Vec::new();

@@ -95,12 +95,7 @@ pub(crate) async fn home(State(state): State<AppState>, jar: CookieJar) -> Respo
     let page = s
         .sessions
         .with(Some(id.as_str()), now, |session| {
-            pages::home(
-                &s.templates,
-                &s.spec,
-                &session.csrf,
-                session.login.as_ref(),
-            )
+            pages::home(&s.templates, &s.spec, &session.csrf, session.login.as_ref())
         })
         .unwrap_or(Err(FsError::Csrf));
     (jar, s.respond(page)).into_response()
@@ -129,7 +124,9 @@ pub(crate) async fn login(
     let (url, pending) = s.rp.authorization_url(&provider);
     let stored = s
         .sessions
-        .with(cookie, s.clock.now(), |session| session.add_pending(pending))
+        .with(cookie, s.clock.now(), |session| {
+            session.add_pending(pending)
+        })
         .is_some();
     if !stored {
         return s.error(&FsError::Csrf);
@@ -196,9 +193,9 @@ pub(crate) async fn me(State(state): State<AppState>, jar: CookieJar) -> Respons
     let body = s
         .sessions
         .with(s.cookie(&jar), s.clock.now(), |session| {
-            session.login.as_ref().map(|l| {
-                serde_json::json!({ "userinfo": l.userinfo, "id_token": l.id_token_claims })
-            })
+            session.login.as_ref().map(
+                |l| serde_json::json!({ "userinfo": l.userinfo, "id_token": l.id_token_claims }),
+            )
         })
         .flatten();
     match body {

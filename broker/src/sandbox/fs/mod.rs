@@ -37,8 +37,14 @@ pub use error::FsError;
 
 /// Templates of the demo service providers, to pass to [`Templates::new`].
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("fs/home.html", include_str!("../../../templates/fs/home.html")),
-    ("fs/error.html", include_str!("../../../templates/fs/error.html")),
+    (
+        "fs/home.html",
+        include_str!("../../../templates/fs/home.html"),
+    ),
+    (
+        "fs/error.html",
+        include_str!("../../../templates/fs/error.html"),
+    ),
     (
         "fs/oauth_error.html",
         include_str!("../../../templates/fs/oauth_error.html"),

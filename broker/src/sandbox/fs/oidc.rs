@@ -105,10 +105,11 @@ impl RelyingParty {
     pub async fn provider(&self, refresh: bool) -> Result<Arc<Provider>, FsError> {
         let now = self.clock.now();
         let mut cache = self.cache.lock().await;
-        if let Some(c) = cache.as_ref() {
-            if !refresh && now < c.fetched_at + DISCOVERY_TTL {
-                return Ok(c.provider.clone());
-            }
+        if let Some(c) = cache.as_ref()
+            && !refresh
+            && now < c.fetched_at + DISCOVERY_TTL
+        {
+            return Ok(c.provider.clone());
         }
         let provider = Arc::new(self.discover().await?);
         *cache = Some(Cached {
@@ -138,10 +139,7 @@ impl RelyingParty {
                 _ => None,
             })
             .ok_or_else(|| FsError::BrokerUnreachable("unusable JWKS".into()))?;
-        let end_session_endpoint = metadata
-            .additional_metadata()
-            .end_session_endpoint
-            .clone();
+        let end_session_endpoint = metadata.additional_metadata().end_session_endpoint.clone();
         let redirect = RedirectUrl::new(self.spec.redirect_uri())
             .map_err(|e| FsError::BrokerUnreachable(format!("redirect URI: {e}")))?;
         let client = CoreClient::from_provider_metadata(
@@ -280,7 +278,12 @@ impl RelyingParty {
         };
         let userinfo = bounded(
             "userinfo",
-            userinfo::fetch(&self.http, userinfo_url.url(), tokens.access_token(), &expected),
+            userinfo::fetch(
+                &self.http,
+                userinfo_url.url(),
+                tokens.access_token(),
+                &expected,
+            ),
         )
         .await
         .map_err(FsError::UserInfo)?;

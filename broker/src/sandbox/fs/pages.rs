@@ -23,11 +23,16 @@ struct ClaimRow {
     value: String,
 }
 
-/// A claim value as shown in a table cell: strings as they are, anything
-/// else as JSON.
+/// A claim value as shown in a table cell: strings as they are, lists of
+/// strings separated by spaces (like `amr`), anything else as JSON.
 fn display_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" "),
         other => other.to_string(),
     }
 }
@@ -121,7 +126,9 @@ pub(crate) fn oauth_error(
         error_description: description,
         message,
     };
-    Ok(templates.render("fs/oauth_error.html", ctx)?.into_response())
+    Ok(templates
+        .render("fs/oauth_error.html", ctx)?
+        .into_response())
 }
 
 /// The page shown after the broker's logout.
@@ -226,6 +233,10 @@ mod unit {
     fn claim_values_display_plainly() {
         assert_eq!(display_value(&Value::from("eidas1")), "eidas1");
         assert_eq!(display_value(&Value::from(true)), "true");
-        assert_eq!(display_value(&serde_json::json!(["pwd"])), "[\"pwd\"]");
+        assert_eq!(
+            display_value(&serde_json::json!(["pwd", "mail"])),
+            "pwd mail"
+        );
+        assert_eq!(display_value(&serde_json::json!({"a": 1})), r#"{"a":1}"#);
     }
 }

@@ -138,26 +138,25 @@ impl SessionStore {
     /// id and whether it was created (the cookie must then be set).
     pub fn load_or_create(&self, cookie: Option<&str>, now: OffsetDateTime) -> (SessionId, bool) {
         let mut map = self.lock();
-        if let Some(id) = cookie.map(|c| SessionId(c.to_owned())) {
-            if let Some(s) = map.get_mut(&id) {
-                if s.expires_at > now {
-                    s.expires_at = now + SESSION_TTL;
-                    return (id, false);
-                }
-                map.remove(&id);
+        if let Some(id) = cookie.map(|c| SessionId(c.to_owned()))
+            && let Some(s) = map.get_mut(&id)
+        {
+            if s.expires_at > now {
+                s.expires_at = now + SESSION_TTL;
+                return (id, false);
             }
+            map.remove(&id);
         }
         if map.len() >= MAX_SESSIONS {
             map.retain(|_, s| s.expires_at > now);
         }
-        if map.len() >= MAX_SESSIONS {
-            if let Some(oldest) = map
+        if map.len() >= MAX_SESSIONS
+            && let Some(oldest) = map
                 .iter()
                 .min_by_key(|(_, s)| s.expires_at)
                 .map(|(id, _)| id.clone())
-            {
-                map.remove(&oldest);
-            }
+        {
+            map.remove(&oldest);
         }
         let id = SessionId(random_token(16));
         map.insert(id.clone(), Session::new(now));

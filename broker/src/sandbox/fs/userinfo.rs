@@ -63,7 +63,13 @@ pub(crate) async fn fetch(
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     let body = response
         .bytes()
@@ -151,10 +157,10 @@ fn verify_jwt(jwt: &str, expected: &ExpectedUserInfo<'_>) -> Result<Map<String, 
     {
         return Err("aud does not name this service".into());
     }
-    if let Some(exp) = payload.claim("exp").and_then(Value::as_i64) {
-        if exp <= expected.now.unix_timestamp() {
-            return Err("userinfo JWT expired".into());
-        }
+    if let Some(exp) = payload.claim("exp").and_then(Value::as_i64)
+        && exp <= expected.now.unix_timestamp()
+    {
+        return Err("userinfo JWT expired".into());
     }
     Ok(payload.claims_set().clone())
 }

@@ -55,7 +55,11 @@ pub enum StartError {
 /// # Errors
 /// When a template does not parse.
 pub fn templates() -> Result<Templates, web::templates::TemplateError> {
-    Templates::new(&[crate::pages::TEMPLATES, crate::sandbox::fi::TEMPLATES, crate::sandbox::fs::TEMPLATES])
+    Templates::new(&[
+        crate::pages::TEMPLATES,
+        crate::sandbox::fi::TEMPLATES,
+        crate::sandbox::fs::TEMPLATES,
+    ])
 }
 
 #[derive(Serialize, Deserialize)]
@@ -66,8 +70,14 @@ struct GeneratedSecrets {
 
 /// Secrets from the configuration, else from (or into) `data_dir/secrets.json`.
 fn secrets(cfg: &FileConfig) -> Result<(Secret, Secret), StartError> {
-    let session = resolve_secret(cfg.secrets.session_secret.as_ref(), cfg.secrets.session_secret_file.as_deref())?;
-    let sub = resolve_secret(cfg.secrets.sub_secret.as_ref(), cfg.secrets.sub_secret_file.as_deref())?;
+    let session = resolve_secret(
+        cfg.secrets.session_secret.as_ref(),
+        cfg.secrets.session_secret_file.as_deref(),
+    )?;
+    let sub = resolve_secret(
+        cfg.secrets.sub_secret.as_ref(),
+        cfg.secrets.sub_secret_file.as_deref(),
+    )?;
     if let (Some(a), Some(b)) = (&session, &sub) {
         return Ok((a.clone(), b.clone()));
     }
@@ -75,12 +85,21 @@ fn secrets(cfg: &FileConfig) -> Result<(Secret, Secret), StartError> {
     let stored: GeneratedSecrets = match std::fs::read(&path) {
         Ok(b) => serde_json::from_slice(&b).map_err(|e| StartError::Secrets(e.to_string()))?,
         Err(_) => {
-            let g = GeneratedSecrets { session_secret: Secret::new(random_token(48)), sub_secret: Secret::new(random_token(48)) };
-            write_private(&path, &serde_json::to_vec(&g).map_err(|e| StartError::Secrets(e.to_string()))?)?;
+            let g = GeneratedSecrets {
+                session_secret: Secret::new(random_token(48)),
+                sub_secret: Secret::new(random_token(48)),
+            };
+            write_private(
+                &path,
+                &serde_json::to_vec(&g).map_err(|e| StartError::Secrets(e.to_string()))?,
+            )?;
             g
         }
     };
-    Ok((session.unwrap_or(stored.session_secret), sub.unwrap_or(stored.sub_secret)))
+    Ok((
+        session.unwrap_or(stored.session_secret),
+        sub.unwrap_or(stored.sub_secret),
+    ))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StartError> {
@@ -92,7 +111,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StartError> {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
-    o.open(path).and_then(|mut f| f.write_all(bytes)).map_err(|e| StartError::Secrets(format!("{}: {e}", path.display())))
+    o.open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| StartError::Secrets(format!("{}: {e}", path.display())))
 }
 
 fn is_loopback(url: &url::Url) -> bool {
@@ -117,13 +138,22 @@ pub async fn build_state(cfg: &FileConfig, clock: SharedClock) -> Result<AppStat
     // A retired key stays published as long as anything it signed may be
     // presented back (ID tokens as logout hints included): a day.
     let keys = KeyStore::open(&cfg.storage.data_dir, now, 24 * 3600 + p.id_token_ttl_secs)?;
-    let public = cfg.server.public_url.as_str().trim_end_matches('/').to_owned();
+    let public = cfg
+        .server
+        .public_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
     let mut entries = Vec::new();
     for fi in &cfg.identity_providers {
         let secret = resolve_secret(fi.client_secret.as_ref(), fi.client_secret_file.as_deref())?;
         entries.push(FiEntry::from_config(fi, secret));
     }
-    let fis = FiRegistry::new(entries, format!("{public}/api/v2/fi/callback"), Duration::from_secs(p.fi_timeout_secs))?;
+    let fis = FiRegistry::new(
+        entries,
+        format!("{public}/api/v2/fi/callback"),
+        Duration::from_secs(p.fi_timeout_secs),
+    )?;
     let rc = RuntimeConfig {
         public_url: cfg.server.public_url.clone(),
         issuer: format!("{public}{}", op::PREFIX),
@@ -141,7 +171,15 @@ pub async fn build_state(cfg: &FileConfig, clock: SharedClock) -> Result<AppStat
         sub_secret,
         dsfr_dir: web::assets::locate_dsfr(cfg.dsfr_dir.as_deref()),
     };
-    Ok(AppState::new(rc, Arc::new(store), keys, clock, templates()?, fis, &session_secret))
+    Ok(AppState::new(
+        rc,
+        Arc::new(store),
+        keys,
+        clock,
+        templates()?,
+        fis,
+        &session_secret,
+    ))
 }
 
 async fn home(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
@@ -158,7 +196,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state.clone())
         .merge(assets)
-        .layer(from_fn_with_state(state.templates.clone(), render_error_pages))
+        .layer(from_fn_with_state(
+            state.templates.clone(),
+            render_error_pages,
+        ))
         .layer(from_fn(web::headers::security_headers))
         .layer(TraceLayer::new_for_http())
 }

@@ -190,14 +190,20 @@ impl FileConfig {
 ///
 /// # Errors
 /// When the file cannot be read.
-pub fn resolve_secret(inline: Option<&Secret>, file: Option<&Path>) -> Result<Option<Secret>, ConfigError> {
+pub fn resolve_secret(
+    inline: Option<&Secret>,
+    file: Option<&Path>,
+) -> Result<Option<Secret>, ConfigError> {
     if let Some(s) = inline {
         return Ok(Some(s.clone()));
     }
     match file {
         Some(p) => std::fs::read_to_string(p)
             .map(|s| Some(Secret::new(s.trim().to_owned())))
-            .map_err(|source| ConfigError::SecretFile { path: p.to_owned(), source }),
+            .map_err(|source| ConfigError::SecretFile {
+                path: p.to_owned(),
+                source,
+            }),
         None => Ok(None),
     }
 }

@@ -66,7 +66,9 @@ impl Sealer {
     /// A sealer with the given key.
     #[must_use]
     pub fn new(key: &[u8; 32]) -> Self {
-        Self { cipher: Aes256Gcm::new(key.into()) }
+        Self {
+            cipher: Aes256Gcm::new(key.into()),
+        }
     }
 
     /// Encrypts `plain`, bound to `aad`.
@@ -78,7 +80,10 @@ impl Sealer {
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ct = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), aes_gcm::aead::Payload { msg: plain, aad })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                aes_gcm::aead::Payload { msg: plain, aad },
+            )
             .map_err(|_| SealError)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
@@ -95,7 +100,10 @@ impl Sealer {
         }
         let (nonce, ct) = sealed.split_at(12);
         self.cipher
-            .decrypt(Nonce::from_slice(nonce), aes_gcm::aead::Payload { msg: ct, aad })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                aes_gcm::aead::Payload { msg: ct, aad },
+            )
             .map_err(|_| SealError)
     }
 
@@ -112,7 +120,11 @@ impl Sealer {
     ///
     /// # Errors
     /// When the blob does not open or does not decode.
-    pub fn open_json<T: serde::de::DeserializeOwned>(&self, sealed: &[u8], aad: &[u8]) -> Result<T, SealError> {
+    pub fn open_json<T: serde::de::DeserializeOwned>(
+        &self,
+        sealed: &[u8],
+        aad: &[u8],
+    ) -> Result<T, SealError> {
         let plain = self.open(sealed, aad)?;
         serde_json::from_slice(&plain).map_err(|_| SealError)
     }

@@ -18,7 +18,8 @@ use pivot_proto::oauth::{OAuthError, OAuthErrorCode};
 use serde::Serialize;
 
 use crate::{
-    crypto::SealError, keys::KeyError, storage::StorageError, web::Templates, web::templates::TemplateError,
+    crypto::SealError, keys::KeyError, storage::StorageError, web::Templates,
+    web::templates::TemplateError,
 };
 
 /// A page explaining a failure to a person.
@@ -40,8 +41,18 @@ pub struct PageError {
 impl PageError {
     /// A page with a 400 status.
     #[must_use]
-    pub fn bad_request(code: &'static str, title: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, code, title: title.into(), message: message.into(), action: None }
+    pub fn bad_request(
+        code: &'static str,
+        title: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            title: title.into(),
+            message: message.into(),
+            action: None,
+        }
     }
 
     /// Sets the status.
@@ -104,7 +115,9 @@ impl BrokerError {
     #[must_use]
     pub fn oauth(code: OAuthErrorCode, desc: impl Into<String>) -> Self {
         let status = match code {
-            OAuthErrorCode::InvalidClient | OAuthErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+            OAuthErrorCode::InvalidClient | OAuthErrorCode::InvalidToken => {
+                StatusCode::UNAUTHORIZED
+            }
             OAuthErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
             OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             OAuthErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -115,19 +128,28 @@ impl BrokerError {
             OAuthErrorCode::InvalidToken => Some("Bearer error=\"invalid_token\"".to_owned()),
             _ => None,
         };
-        Self::OAuth { status, error: OAuthError::new(code, desc.into()), challenge }
+        Self::OAuth {
+            status,
+            error: OAuthError::new(code, desc.into()),
+            challenge,
+        }
     }
 }
 
 impl IntoResponse for BrokerError {
     fn into_response(self) -> Response {
         match self {
-            Self::OAuth { status, error, challenge } => {
+            Self::OAuth {
+                status,
+                error,
+                challenge,
+            } => {
                 let mut res = (status, Json(error)).into_response();
                 if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
                     res.headers_mut().insert(header::WWW_AUTHENTICATE, c);
                 }
-                res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                res.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 res
             }
             Self::Page(p) => page_response(*p),
@@ -137,7 +159,9 @@ impl IntoResponse for BrokerError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     code: "Y500000",
                     title: "Une erreur technique est survenue".into(),
-                    message: "Le service rencontre une difficulté. Réessayez dans quelques minutes.".into(),
+                    message:
+                        "Le service rencontre une difficulté. Réessayez dans quelques minutes."
+                            .into(),
                     action: None,
                 })
             }
@@ -154,7 +178,11 @@ fn page_response(p: PageError) -> Response {
 }
 
 /// Middleware rendering [`PageError`]s with the templates.
-pub async fn render_error_pages(State(templates): State<Templates>, req: Request, next: Next) -> Response {
+pub async fn render_error_pages(
+    State(templates): State<Templates>,
+    req: Request,
+    next: Next,
+) -> Response {
     let lang = "fr";
     let res = next.run(req).await;
     let Some(page) = res.extensions().get::<Arc<PageError>>().cloned() else {

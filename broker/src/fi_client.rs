@@ -7,13 +7,14 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use openidconnect::{
-    AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
-    EndSessionUrl, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, Scope,
-    OAuth2TokenResponse, TokenResponse,
+    AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret,
+    CsrfToken, EndSessionUrl, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, Scope, TokenResponse,
     core::{
-        CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType,
-        CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
-        CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+        CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
+        CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+        CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType,
+        CoreSubjectIdentifierType,
     },
 };
 use pivot_proto::{
@@ -160,7 +161,11 @@ impl FiRegistry {
     ///
     /// # Errors
     /// When the HTTP client cannot be built.
-    pub fn new(entries: Vec<FiEntry>, redirect_uri: String, timeout: Duration) -> Result<Self, FiError> {
+    pub fn new(
+        entries: Vec<FiEntry>,
+        redirect_uri: String,
+        timeout: Duration,
+    ) -> Result<Self, FiError> {
         let http = reqwest::Client::builder()
             // Never follow redirects from an FI's back channel (SSRF defence).
             .redirect(reqwest::redirect::Policy::none())
@@ -168,7 +173,13 @@ impl FiRegistry {
             .connect_timeout(timeout)
             .build()
             .map_err(call_error)?;
-        Ok(Self { entries: Arc::new(entries), http, cache: Arc::default(), redirect_uri, timeout })
+        Ok(Self {
+            entries: Arc::new(entries),
+            http,
+            cache: Arc::default(),
+            redirect_uri,
+            timeout,
+        })
     }
 
     /// Every configured FI, in configuration order.
@@ -190,22 +201,29 @@ impl FiRegistry {
         {
             return Ok(m.clone());
         }
-        let issuer = IssuerUrl::new(fi.issuer_str().to_owned()).map_err(|e| FiError::Protocol(e.to_string()))?;
+        let issuer = IssuerUrl::new(fi.issuer_str().to_owned())
+            .map_err(|e| FiError::Protocol(e.to_string()))?;
         let fut = FiMetadata::discover_async(issuer, &self.http);
         let meta = tokio::time::timeout(self.timeout, fut)
             .await
             .map_err(|_| FiError::Unavailable("discovery timed out".into()))?
             .map_err(|e| FiError::Unavailable(format!("discovery: {e}")))?;
-        self.cache.write().await.insert(fi.id.clone(), (meta.clone(), now));
+        self.cache
+            .write()
+            .await
+            .insert(fi.id.clone(), (meta.clone(), now));
         Ok(meta)
     }
 
     fn client(&self, fi: &FiEntry, meta: FiMetadata) -> Result<FiClient, FiError> {
-        let redirect = RedirectUrl::new(self.redirect_uri.clone()).map_err(|e| FiError::Protocol(e.to_string()))?;
+        let redirect = RedirectUrl::new(self.redirect_uri.clone())
+            .map_err(|e| FiError::Protocol(e.to_string()))?;
         Ok(CoreClient::from_provider_metadata(
             meta,
             ClientId::new(fi.client_id.clone()),
-            fi.client_secret.as_ref().map(|s| ClientSecret::new(s.expose().to_owned())),
+            fi.client_secret
+                .as_ref()
+                .map(|s| ClientSecret::new(s.expose().to_owned())),
         )
         .set_redirect_uri(redirect))
     }
@@ -227,7 +245,11 @@ impl FiRegistry {
         let client = self.client(fi, meta)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut req = client
-            .authorize_url(AuthenticationFlow::<CoreResponseType>::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+            .authorize_url(
+                AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
             .set_pkce_challenge(challenge)
             .add_extra_param("acr_values", acr.as_str());
         for s in ["profile", "birth", "email", "preferred_username"] {
@@ -266,9 +288,14 @@ impl FiRegistry {
         let meta = self.metadata(fi, now, false).await?;
         // RFC 9207 mix-up defence: the response must come from the FI we sent
         // the citizen to. Required when the FI advertises support.
-        let iss_required = meta.additional_metadata().authorization_response_iss_parameter_supported == Some(true);
+        let iss_required = meta
+            .additional_metadata()
+            .authorization_response_iss_parameter_supported
+            == Some(true);
         match iss {
-            Some(i) if i.trim_end_matches('/') != fi.issuer_str() => return Err(FiError::IssuerMismatch),
+            Some(i) if i.trim_end_matches('/') != fi.issuer_str() => {
+                return Err(FiError::IssuerMismatch);
+            }
             None if iss_required => return Err(FiError::IssuerMismatch),
             _ => {}
         }
@@ -281,15 +308,26 @@ impl FiRegistry {
             .await
             .map_err(|_| FiError::Unavailable("token endpoint timed out".into()))?
             .map_err(|e| match e {
-                openidconnect::RequestTokenError::ServerResponse(r) => FiError::Protocol(format!("token: {r}")),
+                openidconnect::RequestTokenError::ServerResponse(r) => {
+                    FiError::Protocol(format!("token: {r}"))
+                }
                 other => FiError::Unavailable(format!("token: {other}")),
             })?;
-        let id_token = token.id_token().ok_or_else(|| FiError::Protocol("no id_token".into()))?;
+        let id_token = token
+            .id_token()
+            .ok_or_else(|| FiError::Protocol("no id_token".into()))?;
         let verifier = client
             .id_token_verifier()
-            .set_allowed_algs([CoreJwsSigningAlgorithm::EcdsaP256Sha256, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256]);
+            .set_allowed_algs([
+                CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+                CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            ])
+            // Expiry against the broker's clock, not the wall clock.
+            .set_time_fn(move || chrono::DateTime::from_timestamp(now, 0).unwrap_or_default());
         let nonce = Nonce::new(pending.nonce.clone());
-        let claims = id_token.claims(&verifier, &nonce).map_err(|e| FiError::IdToken(e.to_string()))?;
+        let claims = id_token
+            .claims(&verifier, &nonce)
+            .map_err(|e| FiError::IdToken(e.to_string()))?;
         let acr_str = claims.auth_context_ref().map(|a| a.as_str().to_owned());
         let acr = acr_str
             .as_deref()
@@ -317,16 +355,30 @@ impl FiRegistry {
             .await
             .map_err(call_error)?;
         if !res.status().is_success() {
-            return Err(FiError::Protocol(format!("userinfo status {}", res.status())));
+            return Err(FiError::Protocol(format!(
+                "userinfo status {}",
+                res.status()
+            )));
         }
-        let body: serde_json::Value = res.json().await.map_err(|e| FiError::Protocol(format!("userinfo: {e}")))?;
+        let body: serde_json::Value = res
+            .json()
+            .await
+            .map_err(|e| FiError::Protocol(format!("userinfo: {e}")))?;
         if body.get("sub").and_then(|s| s.as_str()) != Some(fi_sub.as_str()) {
-            return Err(FiError::Protocol("userinfo sub differs from ID token sub".into()));
+            return Err(FiError::Protocol(
+                "userinfo sub differs from ID token sub".into(),
+            ));
         }
-        let raw: RawIdentityClaims =
-            serde_json::from_value(body).map_err(|e| FiError::Protocol(format!("userinfo: {e}")))?;
+        let raw: RawIdentityClaims = serde_json::from_value(body)
+            .map_err(|e| FiError::Protocol(format!("userinfo: {e}")))?;
         let identity = FiIdentity::validate(raw, today)?;
-        Ok(FiLogin { identity, acr, amr, auth_time, id_token: id_token.to_string() })
+        Ok(FiLogin {
+            identity,
+            acr,
+            amr,
+            auth_time,
+            id_token: id_token.to_string(),
+        })
     }
 
     /// The FI's end-session URL for this login, if it has one.

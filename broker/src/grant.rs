@@ -63,9 +63,19 @@ impl AppState {
         let now = self.now();
         let hash = identity_hash(&login.identity.pivot);
         let candidate = pairwise_sub(&client.entity_id, &hash, self.cfg.sub_secret.expose());
-        let sub = self.store.stored_sub(hash.as_str(), &client.entity_id, candidate.as_str(), now).await?;
+        let sub = self
+            .store
+            .stored_sub(hash.as_str(), &client.entity_id, candidate.as_str(), now)
+            .await?;
         // Deliver the FI's level, capped to what this platform delivers.
-        let acr = self.cfg.acr_values.iter().copied().filter(|a| *a <= login.acr).max().unwrap_or(req.acr);
+        let acr = self
+            .cfg
+            .acr_values
+            .iter()
+            .copied()
+            .filter(|a| *a <= login.acr)
+            .max()
+            .unwrap_or(req.acr);
         let grant = Grant {
             grant_id: random_token(16),
             client_id: client.client_id.clone(),
@@ -130,6 +140,8 @@ impl AppState {
         if row.revoked || row.expires_at <= self.now() {
             return Ok(None);
         }
-        Ok(Some(self.sealer.open_json(&row.data, token_hash.as_bytes())?))
+        Ok(Some(
+            self.sealer.open_json(&row.data, token_hash.as_bytes())?,
+        ))
     }
 }

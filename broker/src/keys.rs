@@ -72,12 +72,17 @@ pub struct KeyStore {
 
 impl std::fmt::Debug for KeyStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyStore").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("KeyStore")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io { path: path.to_owned(), source }
+    move |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Writes a file readable by its owner only.
@@ -112,29 +117,45 @@ fn thumbprint(jwk: &Jwk) -> String {
         "RSA" => &["e", "kty", "n"],
         _ => &["kty"],
     };
-    let canonical: BTreeMap<&str, &serde_json::Value> =
-        members.iter().filter_map(|m| jwk.parameter(m).map(|v| (*m, v))).collect();
+    let canonical: BTreeMap<&str, &serde_json::Value> = members
+        .iter()
+        .filter_map(|m| jwk.parameter(m).map(|v| (*m, v)))
+        .collect();
     let json = serde_json::to_string(&canonical).unwrap_or_default();
     URL_SAFE_NO_PAD.encode(Sha256::digest(json.as_bytes()))
 }
 
 fn load_key(meta: KeyMeta, pem: &[u8]) -> Result<LoadedKey, KeyError> {
-    let (signer, verifier, mut public): (Box<dyn JwsSigner>, Box<dyn JwsVerifier>, Jwk) = match meta.alg {
-        SigningAlg::ES256 => {
-            let kp = ES256.key_pair_from_pem(pem)?;
-            let public = kp.to_jwk_public_key();
-            (Box::new(ES256.signer_from_pem(pem)?), Box::new(ES256.verifier_from_jwk(&public)?), public)
-        }
-        SigningAlg::RS256 => {
-            let kp = RS256.key_pair_from_pem(pem)?;
-            let public = kp.to_jwk_public_key();
-            (Box::new(RS256.signer_from_pem(pem)?), Box::new(RS256.verifier_from_jwk(&public)?), public)
-        }
-    };
+    let (signer, verifier, mut public): (Box<dyn JwsSigner>, Box<dyn JwsVerifier>, Jwk) =
+        match meta.alg {
+            SigningAlg::ES256 => {
+                let kp = ES256.key_pair_from_pem(pem)?;
+                let public = kp.to_jwk_public_key();
+                (
+                    Box::new(ES256.signer_from_pem(pem)?),
+                    Box::new(ES256.verifier_from_jwk(&public)?),
+                    public,
+                )
+            }
+            SigningAlg::RS256 => {
+                let kp = RS256.key_pair_from_pem(pem)?;
+                let public = kp.to_jwk_public_key();
+                (
+                    Box::new(RS256.signer_from_pem(pem)?),
+                    Box::new(RS256.verifier_from_jwk(&public)?),
+                    public,
+                )
+            }
+        };
     public.set_key_id(&meta.kid);
     public.set_algorithm(meta.alg.as_str());
     public.set_key_use("sig");
-    Ok(LoadedKey { meta, signer, verifier, public })
+    Ok(LoadedKey {
+        meta,
+        signer,
+        verifier,
+        public,
+    })
 }
 
 impl KeyStore {
@@ -146,7 +167,11 @@ impl KeyStore {
     pub fn open(data_dir: &Path, now: i64, retention_secs: i64) -> Result<Self, KeyError> {
         let dir = data_dir.join("keys");
         private_dir(&dir)?;
-        let store = Self { dir, keys: Arc::new(RwLock::new(Vec::new())), retention_secs };
+        let store = Self {
+            dir,
+            keys: Arc::new(RwLock::new(Vec::new())),
+            retention_secs,
+        };
         let manifest = store.read_manifest()?;
         let mut loaded = Vec::new();
         for meta in manifest {
@@ -198,7 +223,15 @@ impl KeyStore {
         };
         let kid = thumbprint(&public);
         write_private(&self.dir.join(format!("{kid}.pem")), &pem)?;
-        let key = load_key(KeyMeta { kid: kid.clone(), alg, created_at: now, retired_at: None }, &pem)?;
+        let key = load_key(
+            KeyMeta {
+                kid: kid.clone(),
+                alg,
+                created_at: now,
+                retired_at: None,
+            },
+            &pem,
+        )?;
         if let Ok(mut k) = self.keys.write() {
             k.push(Arc::new(key));
         }
@@ -244,7 +277,11 @@ impl KeyStore {
         let expired: Vec<String> = self
             .snapshot()
             .iter()
-            .filter(|k| k.meta.retired_at.is_some_and(|r| r + self.retention_secs < now))
+            .filter(|k| {
+                k.meta
+                    .retired_at
+                    .is_some_and(|r| r + self.retention_secs < now)
+            })
             .map(|k| k.meta.kid.clone())
             .collect();
         if expired.is_empty() {
@@ -266,7 +303,11 @@ impl KeyStore {
         let keys: Vec<serde_json::Value> = self
             .snapshot()
             .iter()
-            .filter(|k| k.meta.retired_at.is_none_or(|r| r + self.retention_secs >= now))
+            .filter(|k| {
+                k.meta
+                    .retired_at
+                    .is_none_or(|r| r + self.retention_secs >= now)
+            })
             .map(|k| serde_json::Value::Object(k.public.as_ref().clone()))
             .collect();
         serde_json::json!({ "keys": keys })
@@ -288,7 +329,11 @@ impl KeyStore {
         header.set_token_type(typ);
         header.set_key_id(&key.meta.kid);
         let payload = JwtPayload::from_map(claims)?;
-        Ok(jwt::encode_with_signer(&payload, &header, key.signer.as_ref())?)
+        Ok(jwt::encode_with_signer(
+            &payload,
+            &header,
+            key.signer.as_ref(),
+        )?)
     }
 
     /// Verifies a JWT we signed (any kept key, retired included); expiry is
@@ -296,7 +341,10 @@ impl KeyStore {
     ///
     /// # Errors
     /// When the signature does not verify or the key is unknown.
-    pub fn verify(&self, token: &str) -> Result<serde_json::Map<String, serde_json::Value>, KeyError> {
+    pub fn verify(
+        &self,
+        token: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, KeyError> {
         let keys = self.snapshot();
         let (payload, _) = jwt::decode_with_verifier_selector(token, |header| {
             let kid = header.key_id();
@@ -354,7 +402,11 @@ mod tests {
         assert_eq!(ks.jwks(1100)["keys"].as_array().unwrap().len(), 4);
         assert!(ks.verify(&old).is_ok(), "retired key still verifies");
         let new = ks.sign(SigningAlg::ES256, claims, "JWT").unwrap();
-        assert_ne!(old.split('.').next(), new.split('.').next(), "new kid in header");
+        assert_ne!(
+            old.split('.').next(),
+            new.split('.').next(),
+            "new kid in header"
+        );
         // Past retention the retired keys leave the JWKS at the next rotation.
         assert_eq!(ks.jwks(1401)["keys"].as_array().unwrap().len(), 2);
         ks.rotate(1500).unwrap();

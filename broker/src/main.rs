@@ -15,7 +15,11 @@ use pivot_broker::{
 };
 
 #[derive(Parser)]
-#[command(name = "pivot-broker", version, about = "Pivot identity federation broker")]
+#[command(
+    name = "pivot-broker",
+    version,
+    about = "Pivot identity federation broker"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -119,12 +123,24 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().cmd {
         Cmd::Serve { config } => serve(config).await,
-        Cmd::Sandbox { base_port, data_dir, ready_file, clients } => sandbox(base_port, data_dir, ready_file, clients).await,
+        Cmd::Sandbox {
+            base_port,
+            data_dir,
+            ready_file,
+            clients,
+        } => sandbox(base_port, data_dir, ready_file, clients).await,
         Cmd::Partner { config, cmd } => partner(config, cmd).await,
-        Cmd::Keys { config, cmd: KeysCmd::Rotate } => {
+        Cmd::Keys {
+            config,
+            cmd: KeysCmd::Rotate,
+        } => {
             let cfg = FileConfig::load(Some(&config), None)?;
             let now = SystemClock.now().unix_timestamp();
-            let ks = KeyStore::open(&cfg.storage.data_dir, now, 24 * 3600 + cfg.platform.id_token_ttl_secs)?;
+            let ks = KeyStore::open(
+                &cfg.storage.data_dir,
+                now,
+                24 * 3600 + cfg.platform.id_token_ttl_secs,
+            )?;
             for kid in ks.rotate(now)? {
                 println!("new key {kid}");
             }
@@ -142,7 +158,9 @@ async fn serve(config: PathBuf) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
     tracing::info!(issuer = %state.cfg.issuer, listen = %cfg.server.listen, "broker listening");
     app::spawn_purge(state.clone());
-    axum::serve(listener, app::router(state)).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, app::router(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -201,17 +219,33 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
             let method = ClientAuthMethod::parse(&auth_method).context("unknown --auth-method")?;
             for u in redirect_uris.iter().chain(&post_logout_redirect_uris) {
                 let parsed = url::Url::parse(u).with_context(|| format!("invalid URI {u}"))?;
-                anyhow::ensure!(parsed.fragment().is_none(), "URI {u} must not have a fragment");
+                anyhow::ensure!(
+                    parsed.fragment().is_none(),
+                    "URI {u} must not have a fragment"
+                );
             }
             let jwks = jwks_file
-                .map(|p| -> anyhow::Result<serde_json::Value> { Ok(serde_json::from_slice(&std::fs::read(p)?)?) })
+                .map(|p| -> anyhow::Result<serde_json::Value> {
+                    Ok(serde_json::from_slice(&std::fs::read(p)?)?)
+                })
                 .transpose()?;
-            anyhow::ensure!((method == ClientAuthMethod::PrivateKeyJwt) == jwks.is_some(), "--jwks-file goes with private_key_jwt");
+            anyhow::ensure!(
+                (method == ClientAuthMethod::PrivateKeyJwt) == jwks.is_some(),
+                "--jwks-file goes with private_key_jwt"
+            );
             let client_id = random_token(24);
-            let secret = matches!(method, ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost)
-                .then(|| random_token(32));
+            let secret = matches!(
+                method,
+                ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost
+            )
+            .then(|| random_token(32));
             let scopes = scopes.map_or_else(
-                || pivot_proto::scope::KNOWN_IDENTITY_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+                || {
+                    pivot_proto::scope::KNOWN_IDENTITY_SCOPES
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect()
+                },
                 |s| s.split_whitespace().map(str::to_owned).collect(),
             );
             store
@@ -226,7 +260,10 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
                     post_logout_redirect_uris,
                     scopes,
                     id_token_alg: SigningAlg::ES256,
-                    userinfo_alg: userinfo_alg.as_deref().map(|a| SigningAlg::parse(a).context("unknown --userinfo-alg")).transpose()?,
+                    userinfo_alg: userinfo_alg
+                        .as_deref()
+                        .map(|a| SigningAlg::parse(a).context("unknown --userinfo-alg"))
+                        .transpose()?,
                     public_service: !private,
                     created_at: SystemClock.now().unix_timestamp(),
                 })
@@ -239,11 +276,20 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
         }
         PartnerCmd::List => {
             for c in store.clients().await? {
-                println!("{}\t{}\t{}\t{}", c.client_id, c.name, c.auth_method.as_str(), c.redirect_uris.join(" "));
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    c.client_id,
+                    c.name,
+                    c.auth_method.as_str(),
+                    c.redirect_uris.join(" ")
+                );
             }
         }
         PartnerCmd::Remove { client_id } => {
-            anyhow::ensure!(store.delete_client(&client_id).await?, "no client {client_id}");
+            anyhow::ensure!(
+                store.delete_client(&client_id).await?,
+                "no client {client_id}"
+            );
             println!("removed {client_id}");
         }
     }

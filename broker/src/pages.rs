@@ -2,9 +2,24 @@
 
 /// Templates of the broker's pages.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("broker/chooser.html", include_str!("../templates/broker/chooser.html")),
-    ("broker/confirm.html", include_str!("../templates/broker/confirm.html")),
-    ("broker/error.html", include_str!("../templates/broker/error.html")),
-    ("broker/logged_out.html", include_str!("../templates/broker/logged_out.html")),
-    ("broker/not_me.html", include_str!("../templates/broker/not_me.html")),
+    (
+        "broker/chooser.html",
+        include_str!("../templates/broker/chooser.html"),
+    ),
+    (
+        "broker/confirm.html",
+        include_str!("../templates/broker/confirm.html"),
+    ),
+    (
+        "broker/error.html",
+        include_str!("../templates/broker/error.html"),
+    ),
+    (
+        "broker/logged_out.html",
+        include_str!("../templates/broker/logged_out.html"),
+    ),
+    (
+        "broker/not_me.html",
+        include_str!("../templates/broker/not_me.html"),
+    ),
 ];

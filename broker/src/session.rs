@@ -114,7 +114,12 @@ impl Session {
     pub fn add_interaction(&mut self, i: Interaction) {
         self.data.interactions.insert(i.id.clone(), i);
         while self.data.interactions.len() > MAX_INTERACTIONS {
-            let oldest = self.data.interactions.values().min_by_key(|i| i.created_at).map(|i| i.id.clone());
+            let oldest = self
+                .data
+                .interactions
+                .values()
+                .min_by_key(|i| i.created_at)
+                .map(|i| i.id.clone());
             if let Some(id) = oldest {
                 self.data.interactions.remove(&id);
             }
@@ -141,7 +146,11 @@ impl AppState {
         }
         Ok(Session {
             id: random_token(32),
-            data: SessionData { csrf: random_token(32), created_at: now, ..SessionData::default() },
+            data: SessionData {
+                csrf: random_token(32),
+                created_at: now,
+                ..SessionData::default()
+            },
         })
     }
 
@@ -149,21 +158,47 @@ impl AppState {
     ///
     /// # Errors
     /// On storage or sealing failure.
-    pub async fn save_session(&self, jar: SignedCookieJar, s: &Session) -> Result<SignedCookieJar, BrokerError> {
+    pub async fn save_session(
+        &self,
+        jar: SignedCookieJar,
+        s: &Session,
+    ) -> Result<SignedCookieJar, BrokerError> {
         let now = self.now();
         let ttl = self.cfg.session_ttl_secs;
-        let expires_at = if self.cfg.session_sliding { now + ttl } else { s.data.created_at + ttl };
+        let expires_at = if self.cfg.session_sliding {
+            now + ttl
+        } else {
+            s.data.created_at + ttl
+        };
         let hash = sha256_hex(&s.id);
         let blob = self.sealer.seal_json(&s.data, hash.as_bytes())?;
         self.store.put_session(&hash, &blob, expires_at).await?;
         Ok(jar.add(self.session_cookie(s.id.clone())))
     }
 
+    /// Gives the session a new id and CSRF token and deletes the old row.
+    /// Called when the session gains a login, so that an id planted in the
+    /// browser beforehand (session fixation) is worthless afterwards. The
+    /// caller then saves the session.
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn renew_session(&self, s: &mut Session) -> Result<(), BrokerError> {
+        self.store.delete_session(&sha256_hex(&s.id)).await?;
+        s.id = random_token(32);
+        s.data.csrf = random_token(32);
+        Ok(())
+    }
+
     /// Ends the session server-side and removes the cookie.
     ///
     /// # Errors
     /// On storage failure.
-    pub async fn end_session(&self, jar: SignedCookieJar, s: &Session) -> Result<SignedCookieJar, BrokerError> {
+    pub async fn end_session(
+        &self,
+        jar: SignedCookieJar,
+        s: &Session,
+    ) -> Result<SignedCookieJar, BrokerError> {
         self.store.delete_session(&sha256_hex(&s.id)).await?;
         Ok(jar.remove(self.session_cookie(String::new())))
     }

@@ -94,7 +94,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("issuer", &self.cfg.issuer).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("issuer", &self.cfg.issuer)
+            .finish_non_exhaustive()
     }
 }
 

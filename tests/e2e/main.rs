@@ -1,1 +1,14 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! End-to-end tests: each test starts its own sandbox (broker, demo identity
+//! providers, demo services) on free loopback ports and drives it over HTTP
+//! as a browser and as service back ends would.
 
+mod authorize_rules;
+mod csrf;
+mod discovery;
+mod fi_failures;
+mod headers;
+mod id_token;
+mod login;
+mod sso_logout;
+mod token;

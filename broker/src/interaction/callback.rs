@@ -43,7 +43,10 @@ pub async fn callback(
         .data
         .interactions
         .values()
-        .find(|i| i.fi.as_ref().is_some_and(|p| !state.is_empty() && ct_eq(&p.state, state)))
+        .find(|i| {
+            i.fi.as_ref()
+                .is_some_and(|p| !state.is_empty() && ct_eq(&p.state, state))
+        })
         .cloned();
     let Some(mut i) = found else {
         return Err(expired());
@@ -53,7 +56,11 @@ pub async fn callback(
     };
     // The pending login is single-use, whatever happens next.
     session.data.interactions.insert(i.id.clone(), i.clone());
-    let fi_name = s.fis.get(&pending.fi_id).map(|f| f.name.clone()).unwrap_or_default();
+    let fi_name = s
+        .fis
+        .get(&pending.fi_id)
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
     if let Some(err) = q.error {
         let jar = s.save_session(jar, &session).await?;
         let msg = if err == "access_denied" {
@@ -65,7 +72,17 @@ pub async fn callback(
     }
     let code = q.code.unwrap_or_default();
     let today = s.clock.now().date();
-    let result = s.fis.finish(&pending, &code, q.iss.as_deref(), i.request.acr, today, s.now()).await;
+    let result = s
+        .fis
+        .finish(
+            &pending,
+            &code,
+            q.iss.as_deref(),
+            i.request.acr,
+            today,
+            s.now(),
+        )
+        .await;
     let login = match result {
         Ok(l) => l,
         Err(e) => {
@@ -76,16 +93,24 @@ pub async fn callback(
                     let to = format!("/interaction/{}?unavailable={}", i.id, pending.fi_id);
                     return Ok((jar, Redirect::to(&to)).into_response());
                 }
-                FiError::Identity(idf) => failure(&i.id, "Identité incomplète ou invalide", idf.message_fr().to_owned()),
+                FiError::Identity(idf) => failure(
+                    &i.id,
+                    "Identité incomplète ou invalide",
+                    idf.message_fr().to_owned(),
+                ),
                 FiError::InsufficientAcr(_) => failure(
                     &i.id,
                     "Niveau de sécurité insuffisant",
-                    format!("{fi_name} ne garantit pas le niveau de sécurité demandé par ce service."),
+                    format!(
+                        "{fi_name} ne garantit pas le niveau de sécurité demandé par ce service."
+                    ),
                 ),
                 _ => failure(
                     &i.id,
                     "Réponse invalide du fournisseur d'identité",
-                    format!("La réponse de {fi_name} n'a pas pu être vérifiée. Par sécurité, la connexion est refusée."),
+                    format!(
+                        "La réponse de {fi_name} n'a pas pu être vérifiée. Par sécurité, la connexion est refusée."
+                    ),
                 ),
             };
             return Ok((jar, err).into_response());
@@ -101,6 +126,8 @@ pub async fn callback(
     });
     i.authenticated = true;
     session.data.interactions.insert(i.id.clone(), i.clone());
+    // A new login: a new session id (no session fixation).
+    s.renew_session(&mut session).await?;
     let jar = s.save_session(jar, &session).await?;
     Ok((jar, Redirect::to(&format!("/interaction/{}/confirm", i.id))).into_response())
 }

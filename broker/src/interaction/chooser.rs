@@ -52,7 +52,9 @@ pub async fn chooser(
             available: f.acr_values.iter().any(|a| a.satisfies(i.request.acr)),
         })
         .collect();
-    let unavailable = q.unavailable.and_then(|u| s.fis.get(&u).map(|f| f.name.clone()));
+    let unavailable = q
+        .unavailable
+        .and_then(|u| s.fis.get(&u).map(|f| f.name.clone()));
     let html = s.templates.render(
         "broker/chooser.html",
         minijinja::context! {
@@ -89,7 +91,10 @@ pub async fn choose(
     }
     let i = interaction(&s, &session, &id)?;
     let (acr, force) = (i.request.acr, i.request.prompt_login);
-    let allowed = s.fis.get(&form.fi).is_some_and(|f| f.acr_values.iter().any(|a| a.satisfies(acr)));
+    let allowed = s
+        .fis
+        .get(&form.fi)
+        .is_some_and(|f| f.acr_values.iter().any(|a| a.satisfies(acr)));
     if !allowed {
         return Ok(Redirect::to(&format!("/interaction/{id}")).into_response());
     }
@@ -119,5 +124,9 @@ pub async fn cancel(
     session.data.interactions.remove(&id);
     let jar = s.save_session(jar, &session).await?;
     let err = OAuthError::new(OAuthErrorCode::AccessDenied, "the user cancelled the login");
-    Ok((jar, error_redirect(&s, &i.request.redirect_uri, &err, Some(&i.request.state))).into_response())
+    Ok((
+        jar,
+        error_redirect(&s, &i.request.redirect_uri, &err, Some(&i.request.state)),
+    )
+        .into_response())
 }

@@ -26,7 +26,11 @@ fn birth_place_label(place: &str, country: &str) -> String {
 }
 
 /// `GET /interaction/{id}/confirm`
-pub async fn page(State(s): State<AppState>, jar: SignedCookieJar, Path(id): Path<String>) -> Result<Response, BrokerError> {
+pub async fn page(
+    State(s): State<AppState>,
+    jar: SignedCookieJar,
+    Path(id): Path<String>,
+) -> Result<Response, BrokerError> {
     let session = s.load_session(&jar).await?;
     let i = interaction(&s, &session, &id)?;
     let login = match (&session.data.sso, i.authenticated) {
@@ -34,7 +38,11 @@ pub async fn page(State(s): State<AppState>, jar: SignedCookieJar, Path(id): Pat
         _ => return Ok(Redirect::to(&format!("/interaction/{id}")).into_response()),
     };
     let p = &login.identity.pivot;
-    let fi_name = s.fis.get(&login.fi_id).map(|f| f.name.clone()).unwrap_or_default();
+    let fi_name = s
+        .fis
+        .get(&login.fi_id)
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
     let html = s.templates.render(
         "broker/confirm.html",
         minijinja::context! {
@@ -76,14 +84,22 @@ pub async fn proceed(
         return Ok(Redirect::to(&format!("/interaction/{id}")).into_response());
     };
     let client = s.store.client(&i.request.client_id).await?.ok_or_else(|| {
-        PageError::bad_request("Y000404", "Service inconnu", "Ce service n'est plus enregistré auprès de FranceConnect.")
+        PageError::bad_request(
+            "Y000404",
+            "Service inconnu",
+            "Ce service n'est plus enregistré auprès de FranceConnect.",
+        )
     })?;
     let code = s.issue_code(&client, &i.request, &login).await?;
     session.data.interactions.remove(&id);
     let jar = s.save_session(jar, &session).await?;
     let to = client_url(
         &i.request.redirect_uri,
-        &[("code", &code), ("state", &i.request.state), ("iss", &s.cfg.issuer)],
+        &[
+            ("code", &code),
+            ("state", &i.request.state),
+            ("iss", &s.cfg.issuer),
+        ],
     );
     tracing::info!(client = %client.client_id, fi = %login.fi_id, "login completed");
     Ok((jar, Redirect::to(&to)).into_response())
@@ -91,7 +107,11 @@ pub async fn proceed(
 
 /// `GET /interaction/{id}/not-me`: "Ce n'est pas vous ?" — forgets the FI
 /// login so that the citizen can choose another account.
-pub async fn not_me(State(s): State<AppState>, jar: SignedCookieJar, Path(id): Path<String>) -> Result<Response, BrokerError> {
+pub async fn not_me(
+    State(s): State<AppState>,
+    jar: SignedCookieJar,
+    Path(id): Path<String>,
+) -> Result<Response, BrokerError> {
     let mut session = s.load_session(&jar).await?;
     interaction(&s, &session, &id)?;
     session.data.sso = None;
@@ -106,4 +126,3 @@ pub async fn not_me(State(s): State<AppState>, jar: SignedCookieJar, Path(id): P
     )?;
     Ok((jar, html).into_response())
 }
-

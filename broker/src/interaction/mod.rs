@@ -22,10 +22,16 @@ pub fn routes() -> Router<AppState> {
         .route("/interaction/{id}", get(chooser::chooser))
         .route("/interaction/{id}/fi", post(chooser::choose))
         .route("/interaction/{id}/cancel", get(chooser::cancel))
-        .route("/interaction/{id}/confirm", get(confirm::page).post(confirm::proceed))
+        .route(
+            "/interaction/{id}/confirm",
+            get(confirm::page).post(confirm::proceed),
+        )
         .route("/interaction/{id}/not-me", get(confirm::not_me))
         .route("/api/v2/fi/callback", get(callback::callback))
-        .route("/api/v2/fi/logout-callback", get(crate::op::session_end::fi_logout_callback))
+        .route(
+            "/api/v2/fi/logout-callback",
+            get(crate::op::session_end::fi_logout_callback),
+        )
 }
 
 /// The page shown when an interaction is unknown or expired.
@@ -43,7 +49,11 @@ pub fn expired() -> BrokerError {
 ///
 /// # Errors
 /// The "expired" page when it is unknown or too old.
-pub fn interaction<'a>(s: &AppState, session: &'a Session, id: &str) -> Result<&'a Interaction, BrokerError> {
+pub fn interaction<'a>(
+    s: &AppState,
+    session: &'a Session,
+    id: &str,
+) -> Result<&'a Interaction, BrokerError> {
     session
         .data
         .interactions

@@ -59,7 +59,12 @@ pub fn client_url(base: &str, params: &[(&str, &str)]) -> String {
 
 /// An OAuth error sent back to the FS's validated redirect URI.
 #[must_use]
-pub fn error_redirect(s: &AppState, redirect_uri: &str, err: &OAuthError, state: Option<&str>) -> Response {
+pub fn error_redirect(
+    s: &AppState,
+    redirect_uri: &str,
+    err: &OAuthError,
+    state: Option<&str>,
+) -> Response {
     let mut params = vec![("error", err.error.as_str())];
     if let Some(d) = err.error_description.as_deref() {
         params.push(("error_description", d));
@@ -75,47 +80,77 @@ fn untrusted(title: &str, message: String) -> BrokerError {
     PageError::bad_request("Y000400", title, message).into()
 }
 
-async fn authorize(s: AppState, jar: SignedCookieJar, pairs: Vec<(String, String)>) -> Result<Response, BrokerError> {
+async fn authorize(
+    s: AppState,
+    jar: SignedCookieJar,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, BrokerError> {
     let params = AuthorizeParams::from_pairs(pairs);
     // 1. Who asks, and where do we answer? Errors here are pages.
-    let client_id = params
-        .client_id()
-        .map_err(|e| untrusted("Demande de connexion invalide", format!("Le service n'a pas transmis un identifiant valide ({e}).")))?;
+    let client_id = params.client_id().map_err(|e| {
+        untrusted(
+            "Demande de connexion invalide",
+            format!("Le service n'a pas transmis un identifiant valide ({e})."),
+        )
+    })?;
     let client = s.store.client(client_id).await?.ok_or_else(|| {
         untrusted(
             "Service inconnu",
-            "Le service qui vous a envoyé ici n'est pas enregistré auprès de FranceConnect.".to_owned(),
+            "Le service qui vous a envoyé ici n'est pas enregistré auprès de FranceConnect."
+                .to_owned(),
         )
     })?;
     let redirect_uri = params.redirect_uri().map_err(|e| {
-        untrusted("Demande de connexion invalide", format!("L'adresse de retour du service est invalide ({e})."))
+        untrusted(
+            "Demande de connexion invalide",
+            format!("L'adresse de retour du service est invalide ({e})."),
+        )
     })?;
     if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
         return Err(untrusted(
             "Adresse de retour inconnue",
-            "L'adresse de retour demandée ne correspond pas à celles que ce service a déclarées.".to_owned(),
+            "L'adresse de retour demandée ne correspond pas à celles que ce service a déclarées."
+                .to_owned(),
         ));
     }
     let redirect_uri = redirect_uri.to_owned();
     let raw_state = params.state.clone();
-    let fail = |err: OAuthError| Ok(error_redirect(&s, &redirect_uri, &err, raw_state.as_deref()));
+    let fail = |err: OAuthError| {
+        Ok(error_redirect(
+            &s,
+            &redirect_uri,
+            &err,
+            raw_state.as_deref(),
+        ))
+    };
 
     // 2. The rest of the request: errors go back to the FS.
-    let rules = s.cfg.authorize_rules(client.auth_method == ClientAuthMethod::None);
+    let rules = s
+        .cfg
+        .authorize_rules(client.auth_method == ClientAuthMethod::None);
     let req = match params.validate(&rules) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let forbidden: Vec<&str> =
-        req.scope.iter().filter(|sc| !client.scopes.iter().any(|c| c == sc)).collect();
+    let forbidden: Vec<&str> = req
+        .scope
+        .iter()
+        .filter(|sc| !client.scopes.iter().any(|c| c == sc))
+        .collect();
     if !forbidden.is_empty() {
         return fail(OAuthError::new(
             OAuthErrorCode::InvalidScope,
-            format!("scopes not allowed for this client: {}", forbidden.join(" ")),
+            format!(
+                "scopes not allowed for this client: {}",
+                forbidden.join(" ")
+            ),
         ));
     }
     if let Some(hint) = req.idp_hint.as_deref() {
-        let usable = s.fis.get(hint).is_some_and(|fi| fi.acr_values.iter().any(|a| a.satisfies(req.acr)));
+        let usable = s
+            .fis
+            .get(hint)
+            .is_some_and(|fi| fi.acr_values.iter().any(|a| a.satisfies(req.acr)));
         if !usable {
             return fail(OAuthError::new(
                 OAuthErrorCode::InvalidRequest,
@@ -127,8 +162,12 @@ async fn authorize(s: AppState, jar: SignedCookieJar, pairs: Vec<(String, String
     // 3. Start the interaction.
     let now = s.now();
     let mut session = s.load_session(&jar).await?;
-    let sso_usable =
-        !req.prompt_login && session.data.sso.as_ref().is_some_and(|l| l.acr.satisfies(req.acr));
+    let sso_usable = !req.prompt_login
+        && session
+            .data
+            .sso
+            .as_ref()
+            .is_some_and(|l| l.acr.satisfies(req.acr));
     let id = random_token(16);
     let hint = req.idp_hint.clone();
     let (acr, force_login) = (req.acr, req.prompt_login);
@@ -159,5 +198,10 @@ async fn authorize(s: AppState, jar: SignedCookieJar, pairs: Vec<(String, String
         format!("/interaction/{id}")
     };
     let jar = s.save_session(jar, &session).await?;
-    Ok((StatusCode::SEE_OTHER, jar, [(axum::http::header::LOCATION, next)]).into_response())
+    Ok((
+        StatusCode::SEE_OTHER,
+        jar,
+        [(axum::http::header::LOCATION, next)],
+    )
+        .into_response())
 }

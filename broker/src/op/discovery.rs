@@ -10,8 +10,20 @@ use crate::state::AppState;
 #[must_use]
 pub fn metadata(s: &AppState) -> Value {
     let iss = &s.cfg.issuer;
-    let mut claims: Vec<&str> = KNOWN_IDENTITY_SCOPES.iter().flat_map(|sc| claims_for_scope(sc).iter().copied()).collect();
-    claims.extend(["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr"]);
+    let mut claims: Vec<&str> = KNOWN_IDENTITY_SCOPES
+        .iter()
+        .flat_map(|sc| claims_for_scope(sc).iter().copied())
+        .collect();
+    claims.extend([
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "acr",
+        "amr",
+    ]);
     claims.sort_unstable();
     claims.dedup();
     let acr: Vec<&str> = s.cfg.acr_values.iter().map(|a| a.as_str()).collect();
@@ -49,13 +61,19 @@ pub fn metadata(s: &AppState) -> Value {
 
 /// `GET /.well-known/openid-configuration`
 pub async fn discovery(State(s): State<AppState>) -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(metadata(&s)))
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(metadata(&s)),
+    )
 }
 
 /// `GET /jwks`
 pub async fn jwks(State(s): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/jwk-set+json"), (header::CACHE_CONTROL, "public, max-age=60")],
+        [
+            (header::CONTENT_TYPE, "application/jwk-set+json"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
         s.keys.jwks(s.now()).to_string(),
     )
 }

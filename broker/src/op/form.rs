@@ -15,7 +15,10 @@ pub fn parse_unique(bytes: &[u8]) -> Result<BTreeMap<String, String>, BrokerErro
     let mut out = BTreeMap::new();
     for (k, v) in url::form_urlencoded::parse(bytes) {
         if out.insert(k.to_string(), v.into_owned()).is_some() {
-            return Err(BrokerError::oauth(OAuthErrorCode::InvalidRequest, format!("parameter {k} is repeated")));
+            return Err(BrokerError::oauth(
+                OAuthErrorCode::InvalidRequest,
+                format!("parameter {k} is repeated"),
+            ));
         }
     }
     Ok(out)
@@ -24,7 +27,9 @@ pub fn parse_unique(bytes: &[u8]) -> Result<BTreeMap<String, String>, BrokerErro
 /// Every pair, in order (for the authorization endpoint's own checks).
 #[must_use]
 pub fn pairs(bytes: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    url::form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[cfg(test)]

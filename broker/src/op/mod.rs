@@ -22,11 +22,23 @@ pub const PREFIX: &str = "/api/v2";
 /// The provider's routes (relative to [`PREFIX`]).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/.well-known/openid-configuration", get(discovery::discovery))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::discovery),
+        )
         .route("/jwks", get(discovery::jwks))
-        .route("/authorize", get(authorize::authorize_get).post(authorize::authorize_post))
+        .route(
+            "/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
         .route("/token", post(token::token))
-        .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
-        .route("/session/end", get(session_end::session_end_get).post(session_end::session_end_post))
+        .route(
+            "/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route(
+            "/session/end",
+            get(session_end::session_end_get).post(session_end::session_end_post),
+        )
         .route("/token/revocation", post(revocation::revoke))
 }

@@ -16,15 +16,30 @@ use crate::{
 
 /// `POST /token/revocation`: always 200 for a well-formed request from an
 /// authenticated client, whether or not the token existed (RFC 7009 §2.2).
-pub async fn revoke(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, BrokerError> {
+pub async fn revoke(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, BrokerError> {
     let mut form = parse_unique(&body)?;
     let endpoint = format!("{}/token/revocation", s.cfg.issuer);
     let client = authenticate(&s, &headers, &mut form, &endpoint).await?;
-    let token = form.get("token").ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "token missing"))?;
-    if form.get("token_type_hint").is_some_and(|h| h == "refresh_token") {
-        return Err(BrokerError::oauth(OAuthErrorCode::UnsupportedTokenType, "no refresh tokens here"));
+    let token = form
+        .get("token")
+        .ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "token missing"))?;
+    if form
+        .get("token_type_hint")
+        .is_some_and(|h| h == "refresh_token")
+    {
+        return Err(BrokerError::oauth(
+            OAuthErrorCode::UnsupportedTokenType,
+            "no refresh tokens here",
+        ));
     }
-    let revoked = s.store.revoke_token(&sha256_hex(token), &client.client_id).await?;
+    let revoked = s
+        .store
+        .revoke_token(&sha256_hex(token), &client.client_id)
+        .await?;
     tracing::info!(client = %client.client_id, revoked, "token revocation");
     Ok(StatusCode::OK)
 }

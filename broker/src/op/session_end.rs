@@ -45,17 +45,34 @@ fn logout_page(s: &AppState) -> Result<Response, BrokerError> {
 }
 
 /// Where to send the citizen once logged out, if the FS asked properly.
-async fn final_redirect(s: &AppState, hint: Option<&str>, uri: Option<&str>, state: Option<&str>) -> Result<Option<String>, BrokerError> {
+async fn final_redirect(
+    s: &AppState,
+    hint: Option<&str>,
+    uri: Option<&str>,
+    state: Option<&str>,
+) -> Result<Option<String>, BrokerError> {
     let (Some(hint), Some(uri)) = (hint, uri) else {
         return Ok(None);
     };
     let claims = s.keys.verify(hint).map_err(|_| {
-        PageError::bad_request("Y030001", "Déconnexion impossible", "Le service a transmis un jeton de déconnexion invalide.")
+        PageError::bad_request(
+            "Y030001",
+            "Déconnexion impossible",
+            "Le service a transmis un jeton de déconnexion invalide.",
+        )
     })?;
     if claims.get("iss").and_then(|v| v.as_str()) != Some(s.cfg.issuer.as_str()) {
-        return Err(PageError::bad_request("Y030001", "Déconnexion impossible", "Jeton de déconnexion d'un autre émetteur.").into());
+        return Err(PageError::bad_request(
+            "Y030001",
+            "Déconnexion impossible",
+            "Jeton de déconnexion d'un autre émetteur.",
+        )
+        .into());
     }
-    let client_id = claims.get("aud").and_then(|v| v.as_str()).unwrap_or_default();
+    let client_id = claims
+        .get("aud")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
     let client = s.store.client(client_id).await?;
     let registered = client.is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| u == uri));
     if !registered {
@@ -72,9 +89,19 @@ async fn final_redirect(s: &AppState, hint: Option<&str>, uri: Option<&str>, sta
     }))
 }
 
-async fn end(s: AppState, jar: SignedCookieJar, pairs: Vec<(String, String)>) -> Result<Response, BrokerError> {
+async fn end(
+    s: AppState,
+    jar: SignedCookieJar,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, BrokerError> {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let redirect = final_redirect(&s, get("id_token_hint"), get("post_logout_redirect_uri"), get("state")).await?;
+    let redirect = final_redirect(
+        &s,
+        get("id_token_hint"),
+        get("post_logout_redirect_uri"),
+        get("state"),
+    )
+    .await?;
     let mut session = s.load_session(&jar).await?;
     let sso = session.data.sso.take();
     session.data.interactions.clear();
@@ -82,9 +109,16 @@ async fn end(s: AppState, jar: SignedCookieJar, pairs: Vec<(String, String)>) ->
     if let (Some(login), Some(final_url)) = (sso, redirect.clone()) {
         let state = random_token(24);
         let back = s.cfg.url("/api/v2/fi/logout-callback");
-        match s.fis.end_session_url(&login.fi_id, &login.fi_id_token, &back, &state, s.now()).await {
+        match s
+            .fis
+            .end_session_url(&login.fi_id, &login.fi_id_token, &back, &state, s.now())
+            .await
+        {
             Ok(Some(fi_url)) => {
-                session.data.pending_logout = Some(PendingLogout { state, redirect: final_url });
+                session.data.pending_logout = Some(PendingLogout {
+                    state,
+                    redirect: final_url,
+                });
                 let jar = s.save_session(jar, &session).await?;
                 return Ok((jar, Redirect::to(fi_url.as_str())).into_response());
             }
@@ -115,7 +149,9 @@ pub async fn fi_logout_callback(
     let pending = session.data.pending_logout.clone();
     let jar = s.end_session(jar, &session).await?;
     match (pending, q.state) {
-        (Some(p), Some(st)) if crate::crypto::ct_eq(&p.state, &st) => Ok((jar, Redirect::to(&p.redirect)).into_response()),
+        (Some(p), Some(st)) if crate::crypto::ct_eq(&p.state, &st) => {
+            Ok((jar, Redirect::to(&p.redirect)).into_response())
+        }
         _ => Ok((jar, logout_page(&s)?).into_response()),
     }
 }

@@ -24,16 +24,32 @@ fn grant_error(desc: &str) -> BrokerError {
 }
 
 /// `POST /token`
-pub async fn token(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<impl IntoResponse, BrokerError> {
+pub async fn token(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, BrokerError> {
     let mut form = parse_unique(&body)?;
     let endpoint = format!("{}/token", s.cfg.issuer);
     let client = authenticate(&s, &headers, &mut form, &endpoint).await?;
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
-        Some(_) => return Err(BrokerError::oauth(OAuthErrorCode::UnsupportedGrantType, "only authorization_code")),
-        None => return Err(BrokerError::oauth(OAuthErrorCode::InvalidRequest, "grant_type missing")),
+        Some(_) => {
+            return Err(BrokerError::oauth(
+                OAuthErrorCode::UnsupportedGrantType,
+                "only authorization_code",
+            ));
+        }
+        None => {
+            return Err(BrokerError::oauth(
+                OAuthErrorCode::InvalidRequest,
+                "grant_type missing",
+            ));
+        }
     }
-    let code = form.get("code").ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "code missing"))?;
+    let code = form
+        .get("code")
+        .ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "code missing"))?;
     let code_hash = sha256_hex(code);
     let row = match s.store.redeem_code(&code_hash, s.now()).await? {
         CodeRedemption::Fresh(row) => row,
@@ -50,7 +66,9 @@ pub async fn token(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -
     }
     let grant: Grant = s.sealer.open_json(&row.data, code_hash.as_bytes())?;
     if form.get("redirect_uri") != Some(&grant.redirect_uri) {
-        return Err(grant_error("redirect_uri does not match the authorization request"));
+        return Err(grant_error(
+            "redirect_uri does not match the authorization request",
+        ));
     }
     match (&grant.code_challenge, form.get("code_verifier")) {
         (Some(ch), Some(v)) if verify_s256(v, ch) => {}
@@ -76,11 +94,18 @@ pub async fn token(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -
     };
     let map = match serde_json::to_value(&claims) {
         Ok(serde_json::Value::Object(m)) => m,
-        _ => return Err(BrokerError::Internal("ID token claims did not serialise".into())),
+        _ => {
+            return Err(BrokerError::Internal(
+                "ID token claims did not serialise".into(),
+            ));
+        }
     };
     let id_token = s.keys.sign(client.id_token_alg, map, "JWT")?;
     Ok((
-        [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")],
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
         Json(json!({
             "access_token": access_token,
             "token_type": "Bearer",

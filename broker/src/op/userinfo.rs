@@ -16,19 +16,40 @@ use crate::{error::BrokerError, state::AppState};
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// `GET|POST /userinfo`
-pub async fn userinfo(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, BrokerError> {
-    let token = bearer(&headers).ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidToken, "bearer token missing"))?;
-    let grant = s
-        .grant_for_token(token)
-        .await?
-        .ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidToken, "token unknown, expired or revoked"))?;
-    let idp_birthdate = grant.scope.contains("idp_birthdate").then_some(grant.identity.pivot.birthdate.as_str());
-    let idp_id = grant.scope.contains("idp_id").then_some(grant.idp_id.as_str());
-    let claims = userinfo_claims(&grant.scope, &grant.sub, &grant.identity, idp_id, idp_birthdate);
+pub async fn userinfo(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, BrokerError> {
+    let token = bearer(&headers)
+        .ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidToken, "bearer token missing"))?;
+    let grant = s.grant_for_token(token).await?.ok_or_else(|| {
+        BrokerError::oauth(
+            OAuthErrorCode::InvalidToken,
+            "token unknown, expired or revoked",
+        )
+    })?;
+    let idp_birthdate = grant
+        .scope
+        .contains("idp_birthdate")
+        .then_some(grant.identity.pivot.birthdate.as_str());
+    let idp_id = grant
+        .scope
+        .contains("idp_id")
+        .then_some(grant.idp_id.as_str());
+    let claims = userinfo_claims(
+        &grant.scope,
+        &grant.sub,
+        &grant.identity,
+        idp_id,
+        idp_birthdate,
+    );
     let client = s.store.client(&grant.client_id).await?;
     let signed_alg = client.as_ref().and_then(|c| c.userinfo_alg);
     let Some(alg) = signed_alg else {
@@ -39,5 +60,12 @@ pub async fn userinfo(State(s): State<AppState>, headers: HeaderMap) -> Result<R
     map.insert("aud".into(), grant.client_id.clone().into());
     map.insert("iat".into(), s.now().into());
     let jwt = s.keys.sign(alg, map, "JWT")?;
-    Ok(([(header::CONTENT_TYPE, "application/jwt"), (header::CACHE_CONTROL, "no-store")], jwt).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/jwt"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        jwt,
+    )
+        .into_response())
 }

@@ -62,19 +62,40 @@ fn parse(text: &str, now: i64) -> Result<Vec<ClientRecord>, String> {
     file.clients
         .into_iter()
         .map(|e| {
-            let default = if e.client_secret.is_some() { "client_secret_basic" } else { "none" };
+            let default = if e.client_secret.is_some() {
+                "client_secret_basic"
+            } else {
+                "none"
+            };
             let method_name = e.auth_method.as_deref().unwrap_or(default);
-            let auth_method =
-                ClientAuthMethod::parse(method_name).ok_or_else(|| format!("unknown auth_method {method_name}"))?;
-            let needs_secret = matches!(auth_method, ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost);
+            let auth_method = ClientAuthMethod::parse(method_name)
+                .ok_or_else(|| format!("unknown auth_method {method_name}"))?;
+            let needs_secret = matches!(
+                auth_method,
+                ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost
+            );
             if needs_secret != e.client_secret.is_some() {
-                return Err(format!("client {}: client_secret goes with client_secret_* methods only", e.client_id));
+                return Err(format!(
+                    "client {}: client_secret goes with client_secret_* methods only",
+                    e.client_id
+                ));
             }
-            let jwks = e.jwks.as_deref().map(serde_json::from_str).transpose().map_err(|x| x.to_string())?;
+            let jwks = e
+                .jwks
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|x| x.to_string())?;
             if (auth_method == ClientAuthMethod::PrivateKeyJwt) != jwks.is_some() {
-                return Err(format!("client {}: jwks goes with private_key_jwt", e.client_id));
+                return Err(format!(
+                    "client {}: jwks goes with private_key_jwt",
+                    e.client_id
+                ));
             }
-            let alg = |a: Option<&str>| a.map(|x| SigningAlg::parse(x).ok_or_else(|| format!("unknown alg {x}"))).transpose();
+            let alg = |a: Option<&str>| {
+                a.map(|x| SigningAlg::parse(x).ok_or_else(|| format!("unknown alg {x}")))
+                    .transpose()
+            };
             Ok(ClientRecord {
                 entity_id: e.entity_id.unwrap_or_else(|| e.client_id.clone()),
                 client_id: e.client_id,
@@ -114,7 +135,10 @@ userinfo_alg = "RS256"
 "#;
         let c = parse(t, 1).unwrap();
         assert_eq!(c[0].auth_method, ClientAuthMethod::ClientSecretBasic);
-        assert_eq!(c[0].secret_hash.as_deref(), Some(sha256_hex("s3cret").as_str()));
+        assert_eq!(
+            c[0].secret_hash.as_deref(),
+            Some(sha256_hex("s3cret").as_str())
+        );
         assert_eq!(c[1].auth_method, ClientAuthMethod::None);
         assert_eq!(c[1].userinfo_alg, Some(SigningAlg::RS256));
     }

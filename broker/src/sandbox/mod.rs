@@ -145,18 +145,36 @@ const BROKER_AT_FI: &str = "pivot-broker";
 
 /// The demo services: (slug, name, scopes, port offset).
 const SERVICES: &[(&str, &str, &str, u16)] = &[
-    ("mairie", "Mairie de Pivotville", "openid identite_pivot email preferred_username amr idp_id", 200),
-    ("mediatheque", "Médiathèque de Pivotville", "openid profile birth email", 201),
+    (
+        "mairie",
+        "Mairie de Pivotville",
+        "openid identite_pivot email preferred_username amr idp_id",
+        200,
+    ),
+    (
+        "mediatheque",
+        "Médiathèque de Pivotville",
+        "openid profile birth email",
+        201,
+    ),
 ];
 
 async fn bind(base: u16, offset: u16) -> Result<TcpListener, SandboxError> {
-    let port = if base == 0 { 0 } else { base.saturating_add(offset) };
+    let port = if base == 0 {
+        0
+    } else {
+        base.saturating_add(offset)
+    };
     let addr = SocketAddr::new(HOST, port);
-    TcpListener::bind(addr).await.map_err(|source| SandboxError::Bind { addr, source })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| SandboxError::Bind { addr, source })
 }
 
 fn url_of(l: &TcpListener) -> Result<String, SandboxError> {
-    let a = l.local_addr().map_err(|e| SandboxError::Other(e.to_string()))?;
+    let a = l
+        .local_addr()
+        .map_err(|e| SandboxError::Other(e.to_string()))?;
     Ok(format!("http://{a}"))
 }
 
@@ -174,12 +192,17 @@ fn spawn(listener: TcpListener, router: Router) -> JoinHandle<()> {
 
 /// Every non-broker party gets the DSFR assets and the security headers.
 fn party(router: Router, dsfr: Option<&std::path::Path>) -> Router {
-    router.merge(web::assets::router(dsfr)).layer(from_fn(web::headers::security_headers))
+    router
+        .merge(web::assets::router(dsfr))
+        .layer(from_fn(web::headers::security_headers))
 }
 
 /// Every scope a sandbox client may ask.
 fn all_scopes() -> Vec<String> {
-    pivot_proto::scope::KNOWN_IDENTITY_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+    pivot_proto::scope::KNOWN_IDENTITY_SCOPES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
 }
 
 impl Sandbox {
@@ -218,7 +241,9 @@ impl Sandbox {
         }
         let cfg = FileConfig {
             server: ServerConfig {
-                listen: broker_l.local_addr().map_err(|e| SandboxError::Other(e.to_string()))?,
+                listen: broker_l
+                    .local_addr()
+                    .map_err(|e| SandboxError::Other(e.to_string()))?,
                 public_url: parse_url(&broker_url)?,
             },
             storage: StorageConfig {
@@ -226,14 +251,20 @@ impl Sandbox {
                 data_dir: opts.data_dir.clone(),
             },
             secrets: SecretsConfig::default(),
-            platform: PlatformConfig { fi_timeout_secs: opts.fi_timeout_secs, ..PlatformConfig::default() },
+            platform: PlatformConfig {
+                fi_timeout_secs: opts.fi_timeout_secs,
+                ..PlatformConfig::default()
+            },
             identity_providers: idps,
             dsfr_dir: None,
         };
         let state = app::build_state(&cfg, opts.clock.clone()).await?;
         let dsfr = state.cfg.dsfr_dir.clone();
         let issuer = state.cfg.issuer.clone();
-        let mut tasks = vec![spawn(broker_l, app::router(state.clone())), app::spawn_purge(state.clone())];
+        let mut tasks = vec![
+            spawn(broker_l, app::router(state.clone())),
+            app::spawn_purge(state.clone()),
+        ];
 
         // The demo FIs, each with the broker registered as its client.
         let reg = fi::FiClientReg {
@@ -247,9 +278,19 @@ impl Sandbox {
             let url = url_of(&l)?;
             let control = fi::FiControl::default();
             let spec = fi::FiSpec::demo(kind, parse_url(&url)?, vec![reg.clone()]);
-            let router = fi::router(spec, control.clone(), opts.clock.clone(), state.templates.clone())?;
+            let router = fi::router(
+                spec,
+                control.clone(),
+                opts.clock.clone(),
+                state.templates.clone(),
+            )?;
             tasks.push(spawn(l, party(router, dsfr.as_deref())));
-            fis.push(FiInfo { id: kind.id().to_owned(), name: kind.display_name().to_owned(), url, control });
+            fis.push(FiInfo {
+                id: kind.id().to_owned(),
+                name: kind.display_name().to_owned(),
+                url,
+                control,
+            });
         }
 
         // The demo services, registered at the broker.
@@ -291,16 +332,33 @@ impl Sandbox {
                     created_at: state.now(),
                 })
                 .await?;
-            let router = fs::router_with_clock(spec, state.templates.clone(), http.clone(), opts.clock.clone());
+            let router = fs::router_with_clock(
+                spec,
+                state.templates.clone(),
+                http.clone(),
+                opts.clock.clone(),
+            );
             tasks.push(spawn(l, party(router, dsfr.as_deref())));
-            services.push(ServiceInfo { slug: slug.to_owned(), name: name.to_owned(), url, client_id });
+            services.push(ServiceInfo {
+                slug: slug.to_owned(),
+                name: name.to_owned(),
+                url,
+                client_id,
+            });
         }
         if let Some(path) = &opts.clients_file {
             for c in clients_file::load(path, state.now())? {
                 state.store.put_client(&c).await?;
             }
         }
-        Ok(Self { broker_url, issuer, services, fis, state, tasks })
+        Ok(Self {
+            broker_url,
+            issuer,
+            services,
+            fis,
+            state,
+            tasks,
+        })
     }
 
     /// The demo FI `id`.
@@ -339,14 +397,25 @@ impl Sandbox {
         use std::fmt::Write;
         let mut s = String::new();
         let _ = writeln!(s, "Pivot sandbox is running.\n");
-        let _ = writeln!(s, "  Broker (FranceConnect)   {}   issuer {}", self.broker_url, self.issuer);
+        let _ = writeln!(
+            s,
+            "  Broker (FranceConnect)   {}   issuer {}",
+            self.broker_url, self.issuer
+        );
         for sv in &self.services {
-            let _ = writeln!(s, "  Service  {:<28} {}   (client_id {})", sv.name, sv.url, sv.client_id);
+            let _ = writeln!(
+                s,
+                "  Service  {:<28} {}   (client_id {})",
+                sv.name, sv.url, sv.client_id
+            );
         }
         for f in &self.fis {
             let _ = writeln!(s, "  Identity provider {:<19} {}", f.name, f.url);
         }
-        let _ = writeln!(s, "\nOpen a service's URL in a browser and click « S'identifier avec FranceConnect ».");
+        let _ = writeln!(
+            s,
+            "\nOpen a service's URL in a browser and click « S'identifier avec FranceConnect »."
+        );
         let _ = writeln!(s, "Test citizens (identity provider, login, password):\n");
         s.push_str(&citizens::accounts_table());
         s

@@ -54,9 +54,14 @@ impl ClientAuthMethod {
     /// Parses a registered name.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::ClientSecretBasic, Self::ClientSecretPost, Self::PrivateKeyJwt, Self::None]
-            .into_iter()
-            .find(|m| m.as_str() == s)
+        [
+            Self::ClientSecretBasic,
+            Self::ClientSecretPost,
+            Self::PrivateKeyJwt,
+            Self::None,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
     }
 }
 
@@ -188,7 +193,12 @@ pub trait SessionRepo: Send + Sync {
     /// A live session's sealed data.
     async fn session(&self, id_hash: &str, now: i64) -> Result<Option<Vec<u8>>, StorageError>;
     /// Creates or replaces a session.
-    async fn put_session(&self, id_hash: &str, data: &[u8], expires_at: i64) -> Result<(), StorageError>;
+    async fn put_session(
+        &self,
+        id_hash: &str,
+        data: &[u8],
+        expires_at: i64,
+    ) -> Result<(), StorageError>;
     /// Ends a session.
     async fn delete_session(&self, id_hash: &str) -> Result<(), StorageError>;
 }

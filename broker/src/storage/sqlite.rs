@@ -9,8 +9,8 @@ use sqlx::{
 };
 
 use super::{
-    AccountRepo, ClientAuthMethod, ClientRecord, ClientRepo, CodeRedemption, CodeRow, GrantRepo, SessionRepo,
-    SigningAlg, Storage, StorageError, TokenRow,
+    AccountRepo, ClientAuthMethod, ClientRecord, ClientRepo, CodeRedemption, CodeRow, GrantRepo,
+    SessionRepo, SigningAlg, Storage, StorageError, TokenRow,
 };
 
 /// SQLite-backed storage.
@@ -31,9 +31,19 @@ impl SqliteStorage {
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(5));
-        // An in-memory database lives per connection: keep exactly one.
-        let max = if url.contains(":memory:") { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new().max_connections(max).connect_with(opts).await?;
+        // An in-memory database lives per connection: keep exactly one, and
+        // never let the pool retire it (idle timeout, max lifetime), or the
+        // next connection would open a new, empty database.
+        let pool = if url.contains(":memory:") {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(8)
+        };
+        let pool = pool.connect_with(opts).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -64,9 +74,12 @@ fn client_from_row(r: &SqliteRow) -> Result<ClientRecord, StorageError> {
             .transpose()
             .map_err(|e| StorageError::Corrupt(e.to_string()))?,
         redirect_uris: parse_list(&r.try_get::<String, _>("redirect_uris")?)?,
-        post_logout_redirect_uris: parse_list(&r.try_get::<String, _>("post_logout_redirect_uris")?)?,
+        post_logout_redirect_uris: parse_list(
+            &r.try_get::<String, _>("post_logout_redirect_uris")?,
+        )?,
         scopes: parse_list(&r.try_get::<String, _>("scopes")?)?,
-        id_token_alg: SigningAlg::parse(&alg).ok_or_else(|| StorageError::Corrupt(format!("alg {alg}")))?,
+        id_token_alg: SigningAlg::parse(&alg)
+            .ok_or_else(|| StorageError::Corrupt(format!("alg {alg}")))?,
         userinfo_alg: ui_alg.as_deref().and_then(SigningAlg::parse),
         public_service: r.try_get::<i64, _>("public_service")? != 0,
         created_at: r.try_get("created_at")?,
@@ -108,7 +121,9 @@ impl ClientRepo for SqliteStorage {
     }
 
     async fn clients(&self) -> Result<Vec<ClientRecord>, StorageError> {
-        let rows = sqlx::query("SELECT * FROM clients ORDER BY client_id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM clients ORDER BY client_id")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(client_from_row).collect()
     }
 
@@ -132,7 +147,12 @@ impl SessionRepo for SqliteStorage {
         Ok(row.map(|r| r.try_get("data")).transpose()?)
     }
 
-    async fn put_session(&self, id_hash: &str, data: &[u8], expires_at: i64) -> Result<(), StorageError> {
+    async fn put_session(
+        &self,
+        id_hash: &str,
+        data: &[u8],
+        expires_at: i64,
+    ) -> Result<(), StorageError> {
         sqlx::query("INSERT OR REPLACE INTO sessions (id_hash, data, expires_at) VALUES (?, ?, ?)")
             .bind(id_hash)
             .bind(data)
@@ -186,12 +206,15 @@ impl GrantRepo for SqliteStorage {
                 expires_at: r.try_get("expires_at")?,
             }));
         }
-        let used = sqlx::query("SELECT grant_id FROM codes WHERE code_hash = ? AND used_at IS NOT NULL")
-            .bind(code_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let used =
+            sqlx::query("SELECT grant_id FROM codes WHERE code_hash = ? AND used_at IS NOT NULL")
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(match used {
-            Some(r) => CodeRedemption::Replayed { grant_id: r.try_get("grant_id")? },
+            Some(r) => CodeRedemption::Replayed {
+                grant_id: r.try_get("grant_id")?,
+            },
             None => CodeRedemption::Invalid,
         })
     }
@@ -230,11 +253,13 @@ impl GrantRepo for SqliteStorage {
     }
 
     async fn revoke_token(&self, token_hash: &str, client_id: &str) -> Result<bool, StorageError> {
-        let r = sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE token_hash = ? AND client_id = ?")
-            .bind(token_hash)
-            .bind(client_id)
-            .execute(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE access_tokens SET revoked = 1 WHERE token_hash = ? AND client_id = ?",
+        )
+        .bind(token_hash)
+        .bind(client_id)
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected() > 0)
     }
 
@@ -275,18 +300,21 @@ impl AccountRepo for SqliteStorage {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("INSERT OR IGNORE INTO account_subs (identity_hash, entity_id, sub) VALUES (?, ?, ?)")
-            .bind(identity_hash)
-            .bind(entity_id)
-            .bind(candidate)
-            .execute(&mut *tx)
-            .await?;
-        let sub: String = sqlx::query("SELECT sub FROM account_subs WHERE identity_hash = ? AND entity_id = ?")
-            .bind(identity_hash)
-            .bind(entity_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("sub")?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO account_subs (identity_hash, entity_id, sub) VALUES (?, ?, ?)",
+        )
+        .bind(identity_hash)
+        .bind(entity_id)
+        .bind(candidate)
+        .execute(&mut *tx)
+        .await?;
+        let sub: String =
+            sqlx::query("SELECT sub FROM account_subs WHERE identity_hash = ? AND entity_id = ?")
+                .bind(identity_hash)
+                .bind(entity_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("sub")?;
         tx.commit().await?;
         Ok(sub)
     }
@@ -298,7 +326,11 @@ impl Storage for SqliteStorage {
         let mut n = 0;
         for table in ["sessions", "codes", "access_tokens", "assertion_jtis"] {
             let q = format!("DELETE FROM {table} WHERE expires_at <= ?");
-            n += sqlx::query(&q).bind(now).execute(&self.pool).await?.rows_affected();
+            n += sqlx::query(&q)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
         }
         Ok(n)
     }
@@ -310,6 +342,23 @@ mod tests {
 
     async fn store() -> SqliteStorage {
         SqliteStorage::open("sqlite::memory:").await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn memory_database_connection_is_never_retired() {
+        let s = store().await;
+        let o = s.pool.options();
+        assert_eq!((o.get_min_connections(), o.get_max_connections()), (1, 1));
+        assert_eq!(
+            o.get_idle_timeout(),
+            None,
+            "an idle close would drop the database"
+        );
+        assert_eq!(
+            o.get_max_lifetime(),
+            None,
+            "a recycled connection would be an empty database"
+        );
     }
 
     fn code(hash: &str, exp: i64) -> CodeRow {
@@ -326,19 +375,28 @@ mod tests {
     async fn code_is_single_use_and_replay_names_grant() {
         let s = store().await;
         s.put_code(&code("h", 100)).await.unwrap();
-        assert!(matches!(s.redeem_code("h", 50).await.unwrap(), CodeRedemption::Fresh(_)));
+        assert!(matches!(
+            s.redeem_code("h", 50).await.unwrap(),
+            CodeRedemption::Fresh(_)
+        ));
         match s.redeem_code("h", 51).await.unwrap() {
             CodeRedemption::Replayed { grant_id } => assert_eq!(grant_id, "g1"),
             other => panic!("expected replay, got {other:?}"),
         }
-        assert!(matches!(s.redeem_code("nope", 50).await.unwrap(), CodeRedemption::Invalid));
+        assert!(matches!(
+            s.redeem_code("nope", 50).await.unwrap(),
+            CodeRedemption::Invalid
+        ));
     }
 
     #[tokio::test]
     async fn expired_code_is_invalid() {
         let s = store().await;
         s.put_code(&code("h", 100)).await.unwrap();
-        assert!(matches!(s.redeem_code("h", 100).await.unwrap(), CodeRedemption::Invalid));
+        assert!(matches!(
+            s.redeem_code("h", 100).await.unwrap(),
+            CodeRedemption::Invalid
+        ));
     }
 
     #[tokio::test]

@@ -45,7 +45,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(dsfr_dir: Option<&Path>) -> Rout
     match dsfr_dir {
         Some(dir) => Router::new().nest_service(DSFR_PREFIX, ServeDir::new(dir)),
         None => {
-            tracing::warn!("DSFR assets not found: run `npm ci` at the workspace root; pages will be unstyled");
+            tracing::warn!(
+                "DSFR assets not found: run `npm ci` at the workspace root; pages will be unstyled"
+            );
             Router::new()
         }
     }

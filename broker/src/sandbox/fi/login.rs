@@ -122,6 +122,17 @@ pub(super) async fn submit(
             },
         );
     }
+    if password.is_empty() {
+        return render_form(
+            &st,
+            id,
+            FormState {
+                error: Some("Saisissez votre mot de passe.".to_owned()),
+                login,
+                locked: false,
+            },
+        );
+    }
     let Some(citizen) = find_account(kind, login, password) else {
         let failures = st
             .store

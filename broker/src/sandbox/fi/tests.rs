@@ -687,6 +687,10 @@ async fn malformed_identifier_is_explained_and_not_counted() {
                 .contains("Le numéro fiscal doit comporter 13 chiffres.")
         );
     }
+    for _ in 0..6 {
+        let answer = fi.login(&id, "3074103114021", "").await;
+        assert!(answer.body.contains("Saisissez votre mot de passe."));
+    }
     let answer = fi.login(&id, "3074103114021", "123456").await;
     assert_eq!(answer.status, StatusCode::FOUND);
 }

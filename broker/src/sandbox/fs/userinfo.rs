@@ -142,6 +142,7 @@ fn verify_jwt(jwt: &str, expected: &ExpectedUserInfo<'_>) -> Result<Map<String, 
     };
     let payload = candidates
         .into_iter()
+        .filter(|k| k.key_use().is_none_or(|u| u == "sig"))
         .filter(|k| k.algorithm().is_none_or(|a| a == alg))
         .filter_map(|k| verifier_for(&alg, k))
         .find_map(|v| josekit::jwt::decode_with_verifier(jwt, &*v).ok())

@@ -1,0 +1,16 @@
+//! In-process tests of the broker's router: the real `router(state)` built
+//! from a configuration written in code, driven with `tower::ServiceExt::oneshot`,
+//! with a fixed clock and codes seeded directly into storage (no identity
+//! provider needed).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+
+mod authorize;
+mod discovery;
+mod interaction;
+mod keys;
+mod session_end;
+mod sso;
+mod token;
+mod userinfo;

@@ -1,6 +1,6 @@
 //! Building the broker: state from configuration, and the router.
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -18,7 +18,7 @@ use crate::{
     error::render_error_pages,
     fi_client::{FiEntry, FiRegistry},
     interaction,
-    keys::{KeyStore, private_dir},
+    keys::{KeyStore, private_dir, write_private},
     op,
     secret::Secret,
     state::{AppState, RuntimeConfig},
@@ -100,20 +100,6 @@ fn secrets(cfg: &FileConfig) -> Result<(Secret, Secret), StartError> {
         session.unwrap_or(stored.session_secret),
         sub.unwrap_or(stored.sub_secret),
     ))
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StartError> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path)
-        .and_then(|mut f| f.write_all(bytes))
-        .map_err(|e| StartError::Secrets(format!("{}: {e}", path.display())))
 }
 
 fn is_loopback(url: &url::Url) -> bool {

@@ -30,36 +30,14 @@ pub(super) const IDENTITY_CLAIMS: &[&str] = &[
     "preferred_username",
 ];
 
-/// Claims granted by a set of scopes.
+/// Claims granted by a set of scopes: the federation's scope table
+/// (`pivot_proto::scope`), limited to what an FI can release.
 pub(super) fn claims_for_scopes(scopes: &[String]) -> BTreeSet<&'static str> {
-    let mut out = BTreeSet::new();
-    for scope in scopes {
-        let claims: &[&'static str] = match scope.as_str() {
-            "profile" => &[
-                "given_name",
-                "family_name",
-                "birthdate",
-                "gender",
-                "preferred_username",
-            ],
-            "birth" => &["birthplace", "birthcountry"],
-            "identite_pivot" => &[
-                "given_name",
-                "family_name",
-                "birthdate",
-                "gender",
-                "birthplace",
-                "birthcountry",
-            ],
-            "email" => &["email"],
-            other => IDENTITY_CLAIMS
-                .iter()
-                .find(|c| **c == other)
-                .map_or(&[][..], std::slice::from_ref),
-        };
-        out.extend(claims.iter().copied());
-    }
-    out
+    scopes
+        .iter()
+        .flat_map(|s| pivot_proto::scope::claims_for_scope(s).iter().copied())
+        .filter(|c| IDENTITY_CLAIMS.contains(c))
+        .collect()
 }
 
 /// The userinfo document of `citizen` for `scopes`.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::identity::FiIdentity;
+use crate::identity::{FiIdentity, PivotIdentity};
 use crate::scope::{ScopeSet, claims_for_scopes};
 
 pub use crate::sub::Sub;
@@ -40,21 +40,32 @@ pub struct IdTokenClaims {
 /// Claims that belong to the ID token only and never appear in userinfo.
 pub const ID_TOKEN_ONLY_CLAIMS: &[&str] = &["amr"];
 
+/// Where the values of the userinfo claims come from.
+#[derive(Clone, Copy, Debug)]
+pub struct ClaimSources<'a> {
+    /// The service's pairwise subject.
+    pub sub: &'a str,
+    /// The identity given to the service.
+    pub identity: &'a FiIdentity,
+    /// The civil registry's identity, for the `rnipp_*` claims (high platform).
+    pub rnipp: Option<&'a PivotIdentity>,
+    /// The identity provider's id, for `idp_id`.
+    pub idp_id: Option<&'a str>,
+    /// The birth date the identity provider sent, for `idp_birthdate`.
+    pub idp_birthdate: Option<&'a str>,
+}
+
 /// The userinfo response: `sub`, then every claim the scopes grant.
 ///
-/// `idp_id` and `idp_birthdate` appear only when their scope is granted and
-/// a value is given; `preferred_username` only when the FI sent one; `amr`
-/// never (ID token only). The map is sorted, so its JSON is deterministic.
-pub fn userinfo_claims(
-    scopes: &ScopeSet,
-    sub: &str,
-    identity: &FiIdentity,
-    idp_id: Option<&str>,
-    idp_birthdate: Option<&str>,
-) -> BTreeMap<String, Value> {
-    let pivot = &identity.pivot;
+/// `idp_id`, `idp_birthdate` and `rnipp_*` appear only when their scope is
+/// granted and a value is given; `preferred_username` only when the FI sent
+/// one; `amr` never (ID token only). The map is sorted, so its JSON is
+/// deterministic.
+pub fn userinfo_claims(scopes: &ScopeSet, src: &ClaimSources<'_>) -> BTreeMap<String, Value> {
+    let pivot = &src.identity.pivot;
+    let rnipp = src.rnipp;
     let mut out = BTreeMap::new();
-    out.insert("sub".to_owned(), Value::from(sub));
+    out.insert("sub".to_owned(), Value::from(src.sub));
     for claim in claims_for_scopes(scopes) {
         let value = match claim {
             "given_name" => Some(pivot.given_name.as_str()),
@@ -63,10 +74,16 @@ pub fn userinfo_claims(
             "gender" => Some(pivot.gender.as_str()),
             "birthplace" => Some(pivot.birthplace.as_str()),
             "birthcountry" => Some(pivot.birthcountry.as_str()),
-            "email" => Some(identity.email.as_str()),
-            "preferred_username" => identity.preferred_username.as_deref(),
-            "idp_birthdate" => idp_birthdate,
-            "idp_id" => idp_id,
+            "email" => Some(src.identity.email.as_str()),
+            "preferred_username" => src.identity.preferred_username.as_deref(),
+            "idp_birthdate" => src.idp_birthdate,
+            "idp_id" => src.idp_id,
+            "rnipp_given_name" => rnipp.map(|r| r.given_name.as_str()),
+            "rnipp_family_name" => rnipp.map(|r| r.family_name.as_str()),
+            "rnipp_birthdate" => rnipp.map(|r| r.birthdate.as_str()),
+            "rnipp_gender" => rnipp.map(|r| r.gender.as_str()),
+            "rnipp_birthplace" => rnipp.map(|r| r.birthplace.as_str()),
+            "rnipp_birthcountry" => rnipp.map(|r| r.birthcountry.as_str()),
             // `sub` is already set; `amr` is ID token only.
             _ => None,
         };
@@ -80,7 +97,7 @@ pub fn userinfo_claims(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::{Gender, PivotIdentity};
+    use crate::identity::Gender;
 
     fn identity() -> FiIdentity {
         FiIdentity {
@@ -97,25 +114,65 @@ mod tests {
         }
     }
 
+    fn plain<'a>(sub: &'a str, identity: &'a FiIdentity) -> ClaimSources<'a> {
+        ClaimSources {
+            sub,
+            identity,
+            rnipp: None,
+            idp_id: None,
+            idp_birthdate: None,
+        }
+    }
+
+    #[test]
+    fn rnipp_claims_only_with_their_scope_and_a_registry_identity() {
+        let id = identity();
+        let mut registry = id.pivot.clone();
+        registry.given_name = "Angela Claire Louise Marie".into();
+        let scopes = ScopeSet::parse("openid given_name rnipp_given_name rnipp_birthcountry");
+        let src = ClaimSources {
+            rnipp: Some(&registry),
+            ..plain("s", &id)
+        };
+        let claims = userinfo_claims(&scopes, &src);
+        assert_eq!(claims["given_name"], "Angela Claire Louise");
+        assert_eq!(claims["rnipp_given_name"], "Angela Claire Louise Marie");
+        assert_eq!(claims["rnipp_birthcountry"], "99100");
+        assert!(!claims.contains_key("rnipp_family_name"));
+        let all = userinfo_claims(&ScopeSet::parse("openid rnipp_identite_pivot"), &src);
+        assert_eq!(all.len(), 7);
+        // Without a registry identity, no rnipp_* claim at all.
+        let none = userinfo_claims(
+            &ScopeSet::parse("openid rnipp_identite_pivot"),
+            &plain("s", &id),
+        );
+        assert_eq!(none.keys().collect::<Vec<_>>(), ["sub"]);
+    }
+
     #[test]
     fn userinfo_full_scope_snapshot() {
         let scopes = ScopeSet::parse(
             "openid profile birth identite_pivot email preferred_username \
              idp_birthdate amr idp_id dgfip_rfr",
         );
+        let id = identity();
         let claims = userinfo_claims(
             &scopes,
-            "5f9a1c8e0b7d4a3c2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9dv1",
-            &identity(),
-            Some("fia1v2"),
-            Some("1962-08-24"),
+            &ClaimSources {
+                sub: "5f9a1c8e0b7d4a3c2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9dv1",
+                identity: &id,
+                rnipp: None,
+                idp_id: Some("fia1v2"),
+                idp_birthdate: Some("1962-08-24"),
+            },
         );
         insta::assert_json_snapshot!("userinfo_full_scope", claims);
     }
 
     #[test]
     fn userinfo_openid_only_has_sub() {
-        let claims = userinfo_claims(&ScopeSet::parse("openid"), "s", &identity(), None, None);
+        let id = identity();
+        let claims = userinfo_claims(&ScopeSet::parse("openid"), &plain("s", &id));
         assert_eq!(claims.keys().collect::<Vec<_>>(), ["sub"]);
     }
 
@@ -124,7 +181,7 @@ mod tests {
         let mut id = identity();
         id.preferred_username = None;
         let scopes = ScopeSet::parse("openid amr idp_id idp_birthdate preferred_username email");
-        let claims = userinfo_claims(&scopes, "s", &id, None, None);
+        let claims = userinfo_claims(&scopes, &plain("s", &id));
         assert_eq!(claims.keys().collect::<Vec<_>>(), ["email", "sub"]);
     }
 
@@ -133,7 +190,7 @@ mod tests {
         let mut id = identity();
         id.pivot.birthcountry = "99134".into();
         id.pivot.birthplace = String::new();
-        let claims = userinfo_claims(&ScopeSet::parse("openid birth"), "s", &id, None, None);
+        let claims = userinfo_claims(&ScopeSet::parse("openid birth"), &plain("s", &id));
         assert_eq!(claims["birthplace"], "");
         assert_eq!(claims["birthcountry"], "99134");
     }

@@ -1,13 +1,16 @@
 //! The pivot identity and the validation of the claims an identity provider
 //! (FI) returns from its userinfo endpoint.
 //!
-//! Validation is structural: it checks the shape of every claim (lengths,
-//! real dates, INSEE COG code formats). Whether a commune or country code
-//! actually exists in the INSEE reference data is a separate, later check
-//! that runs on the already structurally valid [`FiIdentity`].
+//! Validation checks the shape of every claim (lengths, real dates, INSEE
+//! COG code formats), then that the birth commune and country codes exist in
+//! the INSEE reference data of [`crate::cog`]: current codes, and former
+//! codes too, so that a person born in a commune since merged, or in a
+//! country that no longer exists, is accepted.
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
+
+use crate::cog;
 
 /// INSEE COG country code of France.
 pub const FRANCE_COG: &str = "99100";
@@ -124,7 +127,9 @@ impl FiIdentity {
     /// Validates the claims returned by an FI.
     ///
     /// `today` is the current date (in Europe/Paris): birth dates after it
-    /// are rejected. Values are trimmed; empty values count as absent.
+    /// are rejected. Values are trimmed; empty values count as absent. The
+    /// birth commune and country must exist in the INSEE COG ([`crate::cog`]),
+    /// former codes included.
     pub fn validate(raw: RawIdentityClaims, today: Date) -> Result<FiIdentity, IdentityError> {
         let given_name = validate_name("given_name", raw.given_name)?;
         let family_name = validate_name("family_name", raw.family_name)?;
@@ -222,13 +227,16 @@ fn validate_gender(value: Option<String>) -> Result<Gender, IdentityError> {
     }
 }
 
-/// `birthcountry`: an INSEE COG country code, five digits starting with `99`.
+/// `birthcountry`: an INSEE COG country code, five digits starting with `99`,
+/// known to the COG (current or former).
 fn validate_birthcountry(value: Option<String>) -> Result<String, IdentityError> {
     let value = non_empty(value).ok_or(IdentityError::MissingClaim("birthcountry"))?;
-    if is_country_code(&value) {
-        Ok(value)
-    } else {
+    if !is_country_code(&value) {
         Err(IdentityError::InvalidBirthcountry)
+    } else if !cog::is_known_country(&value) {
+        Err(IdentityError::UnknownBirthcountry)
+    } else {
+        Ok(value)
     }
 }
 
@@ -252,8 +260,8 @@ pub fn is_commune_code(code: &str) -> bool {
     department_ok && bytes[2..].iter().all(u8::is_ascii_digit)
 }
 
-/// `birthplace`: a commune code, required when born in France, empty or
-/// absent when born abroad.
+/// `birthplace`: a commune code known to the COG (current or former),
+/// required when born in France, empty or absent when born abroad.
 fn validate_birthplace(value: Option<String>, birthcountry: &str) -> Result<String, IdentityError> {
     let value = non_empty(value);
     if birthcountry != FRANCE_COG {
@@ -263,10 +271,12 @@ fn validate_birthplace(value: Option<String>, birthcountry: &str) -> Result<Stri
         };
     }
     let value = value.ok_or(IdentityError::BirthplaceRequired)?;
-    if is_commune_code(&value) {
-        Ok(value)
-    } else {
+    if !is_commune_code(&value) {
         Err(IdentityError::InvalidBirthplace)
+    } else if !cog::is_known_commune(&value) {
+        Err(IdentityError::UnknownBirthplace)
+    } else {
+        Ok(value)
     }
 }
 
@@ -308,9 +318,17 @@ pub enum IdentityError {
     /// `birthcountry` is not an INSEE COG country code (`99` + 3 digits).
     #[error("the claim `birthcountry` is not an INSEE country code")]
     InvalidBirthcountry,
+    /// `birthcountry` has the shape of a country code but the INSEE COG
+    /// knows no such country, current or former.
+    #[error("the claim `birthcountry` is not a country of the INSEE reference data")]
+    UnknownBirthcountry,
     /// `birthplace` is not an INSEE COG commune code.
     #[error("the claim `birthplace` is not an INSEE commune code")]
     InvalidBirthplace,
+    /// `birthplace` has the shape of a commune code but the INSEE COG knows
+    /// no such commune, current or former.
+    #[error("the claim `birthplace` is not a commune of the INSEE reference data")]
+    UnknownBirthplace,
     /// `birthplace` is absent although the person was born in France.
     #[error("the claim `birthplace` is required when born in France")]
     BirthplaceRequired,
@@ -329,8 +347,11 @@ impl IdentityError {
             IdentityError::MissingClaim(claim) | IdentityError::InvalidName(claim) => claim,
             IdentityError::InvalidBirthdate | IdentityError::BirthdateInFuture => "birthdate",
             IdentityError::InvalidGender => "gender",
-            IdentityError::InvalidBirthcountry => "birthcountry",
+            IdentityError::InvalidBirthcountry | IdentityError::UnknownBirthcountry => {
+                "birthcountry"
+            }
             IdentityError::InvalidBirthplace
+            | IdentityError::UnknownBirthplace
             | IdentityError::BirthplaceRequired
             | IdentityError::BirthplaceNotEmptyAbroad => "birthplace",
             IdentityError::InvalidEmail => "email",
@@ -365,8 +386,14 @@ impl IdentityError {
             IdentityError::InvalidBirthcountry => {
                 "Le pays de naissance transmis par votre fournisseur d'identité n'est pas valide."
             }
+            IdentityError::UnknownBirthcountry => {
+                "Le pays de naissance transmis par votre fournisseur d'identité ne figure pas dans le référentiel des pays de l'Insee."
+            }
             IdentityError::InvalidBirthplace => {
                 "Le lieu de naissance transmis par votre fournisseur d'identité n'est pas valide."
+            }
+            IdentityError::UnknownBirthplace => {
+                "La commune de naissance transmise par votre fournisseur d'identité ne figure pas dans le référentiel des communes de l'Insee."
             }
             IdentityError::BirthplaceRequired => {
                 "Votre fournisseur d'identité n'a pas transmis votre lieu de naissance, obligatoire pour une naissance en France."

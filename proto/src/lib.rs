@@ -10,14 +10,16 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod claims;
+pub mod cog;
 pub mod discovery;
 pub mod eidas;
 pub mod identity;
 pub mod oauth;
+pub mod rnipp;
 pub mod scope;
 pub mod sub;
 
-pub use claims::{IdTokenClaims, userinfo_claims};
+pub use claims::{ClaimSources, IdTokenClaims, userinfo_claims};
 pub use discovery::ProviderMetadata;
 pub use eidas::{AcrError, Eidas, select_acr};
 pub use identity::{FiIdentity, Gender, IdentityError, PivotIdentity, RawIdentityClaims};

@@ -24,6 +24,24 @@ pub const KNOWN_IDENTITY_SCOPES: &[&str] = &[
     "idp_id",
 ];
 
+/// Scopes of the "high" platform only: the civil registry's identity next to
+/// the identity provider's (`rnipp_given_name`… or all six with
+/// `rnipp_identite_pivot`).
+pub const RNIPP_SCOPES: &[&str] = &[
+    "rnipp_identite_pivot",
+    "rnipp_given_name",
+    "rnipp_family_name",
+    "rnipp_birthdate",
+    "rnipp_gender",
+    "rnipp_birthplace",
+    "rnipp_birthcountry",
+];
+
+/// Whether `scope` is one of [`RNIPP_SCOPES`].
+pub fn is_rnipp_scope(scope: &str) -> bool {
+    RNIPP_SCOPES.contains(&scope)
+}
+
 /// A set of scopes, kept sorted and without duplicates.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScopeSet(BTreeSet<String>);
@@ -136,6 +154,20 @@ pub fn claims_for_scope(scope: &str) -> &'static [&'static str] {
         "idp_birthdate" => &["idp_birthdate"],
         "amr" => &["amr"],
         "idp_id" => &["idp_id"],
+        "rnipp_identite_pivot" => &[
+            "rnipp_given_name",
+            "rnipp_family_name",
+            "rnipp_birthdate",
+            "rnipp_gender",
+            "rnipp_birthplace",
+            "rnipp_birthcountry",
+        ],
+        "rnipp_given_name" => &["rnipp_given_name"],
+        "rnipp_family_name" => &["rnipp_family_name"],
+        "rnipp_birthdate" => &["rnipp_birthdate"],
+        "rnipp_gender" => &["rnipp_gender"],
+        "rnipp_birthplace" => &["rnipp_birthplace"],
+        "rnipp_birthcountry" => &["rnipp_birthcountry"],
         _ => &[],
     }
 }

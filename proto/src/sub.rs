@@ -255,6 +255,94 @@ mod tests {
         assert_eq!(s.to_string(), "def");
     }
 
+    /// Subs of the registry-corrected identities of the sandbox's citizens
+    /// `sophie-lefebvre` (the FI omits her middle given names) and
+    /// `francoise-le-goff` (the FI drops the cedilla and writes "Le Goff"),
+    /// beside those of the FI's identities: the login must hash the
+    /// registry's. Computed independently with Node.js 20:
+    ///
+    /// ```text
+    /// node -e '
+    /// const crypto = require("crypto");
+    /// const ENTITY = "a9d0c1b2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0";
+    /// const SECRET = "pivot-test-secret";
+    /// for (const [g, f, b, gender, bp, bc] of [
+    ///   ["Sophie Anne Claire", "LEFEBVRE", "1985-04-17", "female", "59350", "99100"],
+    ///   ["Sophie", "LEFEBVRE", "1985-04-17", "female", "59350", "99100"],
+    ///   ["Françoise", "LE GOFF", "1958-09-02", "female", "29019", "99100"],
+    ///   ["Francoise", "Le Goff", "1958-09-02", "female", "29019", "99100"],
+    /// ]) {
+    ///   const serial = g + f + b + gender + (bc === "99100" ? bp : "") + bc;
+    ///   const hash = crypto.createHash("sha256")
+    ///     .update(Buffer.from(serial, "latin1")).digest("base64");
+    ///   const sub = crypto.createHash("sha256")
+    ///     .update(ENTITY + hash + SECRET, "utf8").digest("hex") + "v1";
+    ///   console.log(JSON.stringify([serial, hash, sub]));
+    /// }'
+    /// ```
+    #[test]
+    fn node_vectors_of_registry_corrected_identities() {
+        let female = Gender::Female;
+        let cases = [
+            (
+                // The registry's identity of sophie-lefebvre.
+                id(
+                    "Sophie Anne Claire",
+                    "LEFEBVRE",
+                    "1985-04-17",
+                    female,
+                    "59350",
+                    "99100",
+                ),
+                "Sophie Anne ClaireLEFEBVRE1985-04-17female5935099100",
+                "rhOiDAgVB7kGqcsRXOn14h5LdyrVCL4HlTAtPe9h1EE=",
+                "55ed9c874d7109544eed0f965a97aebf8b59d9b2a501d19a806b71001b53542av1",
+            ),
+            (
+                // Her FI's identity.
+                id("Sophie", "LEFEBVRE", "1985-04-17", female, "59350", "99100"),
+                "SophieLEFEBVRE1985-04-17female5935099100",
+                "D4uTeqcEjw3pGveDvXQmSHdfigk/utnTpruYn5RGvd4=",
+                "62ac527db5fd307bfd37fff76eb1ddef8aa1ecfa5a09aa7985864d9cd5a9c67av1",
+            ),
+            (
+                // The registry's identity of francoise-le-goff: "ç" is the
+                // latin1 byte 0xE7.
+                id(
+                    "Françoise",
+                    "LE GOFF",
+                    "1958-09-02",
+                    female,
+                    "29019",
+                    "99100",
+                ),
+                "FrançoiseLE GOFF1958-09-02female2901999100",
+                "i0tOe09LEHei4V/sBSnKhsuIpbO50I694mGxrt0olO0=",
+                "d57351dd3add5773c7ad9f2837ba76e6694c692c28c74ba7e52b3cce508ed51dv1",
+            ),
+            (
+                // Her FI's identity.
+                id(
+                    "Francoise",
+                    "Le Goff",
+                    "1958-09-02",
+                    female,
+                    "29019",
+                    "99100",
+                ),
+                "FrancoiseLe Goff1958-09-02female2901999100",
+                "A0KOT+VYNbpxS5UBqEF2ROJLWFogIHahEYdi/YpOncs=",
+                "40c5f4cad5da762b4fbba897693ad166ba980051d94016a4f9b0fa18cea41c9av1",
+            ),
+        ];
+        for (identity, serial, hash, sub) in cases {
+            assert_eq!(identity_serial(&identity), serial);
+            let h = identity_hash(&identity);
+            assert_eq!(h.as_str(), hash, "{serial}");
+            assert_eq!(pairwise_sub(ENTITY, &h, SECRET).as_str(), sub, "{serial}");
+        }
+    }
+
     proptest! {
         #[test]
         fn hash_and_sub_shapes(

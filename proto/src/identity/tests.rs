@@ -220,6 +220,51 @@ fn birthplace_rejects_other_shapes() {
 }
 
 #[test]
+fn birthplace_accepts_arrondissements_and_former_codes() {
+    // Paris 14e; Octeville, merged in 2000; Afa under Corsica's pre-1976
+    // code; Annecy-le-Vieux, commune déléguée of Annecy.
+    for good in ["75114", "69381", "13201", "50383", "20001", "74011"] {
+        let mut r = raw();
+        r.birthplace = Some(good.into());
+        assert_eq!(
+            FiIdentity::validate(r, TODAY).unwrap().pivot.birthplace,
+            good
+        );
+    }
+}
+
+#[test]
+fn birthplace_must_exist_in_the_cog() {
+    for unknown in ["75999", "00000", "2A999", "97999", "75100"] {
+        let mut r = raw();
+        r.birthplace = Some(unknown.into());
+        assert_eq!(err(r), IdentityError::UnknownBirthplace, "{unknown}");
+    }
+}
+
+#[test]
+fn birthcountry_must_exist_in_the_cog() {
+    for unknown in ["99999", "99000", "99199"] {
+        let mut r = raw();
+        r.birthcountry = Some(unknown.into());
+        r.birthplace = None;
+        assert_eq!(err(r), IdentityError::UnknownBirthcountry, "{unknown}");
+    }
+    // A former country (the GDR) is still a valid birth country.
+    let mut r = raw();
+    r.birthcountry = Some("99141".into());
+    r.birthplace = None;
+    assert_eq!(
+        FiIdentity::validate(r, TODAY).unwrap().pivot.birthcountry,
+        "99141"
+    );
+    // The country is checked before the birthplace rules that depend on it.
+    let mut r = raw();
+    r.birthcountry = Some("99999".into());
+    assert_eq!(err(r), IdentityError::UnknownBirthcountry);
+}
+
+#[test]
 fn birthplace_required_in_france() {
     let mut r = raw();
     r.birthplace = None;
@@ -281,7 +326,9 @@ fn errors_name_their_claim_and_speak_french() {
         IdentityError::BirthdateInFuture,
         IdentityError::InvalidGender,
         IdentityError::InvalidBirthcountry,
+        IdentityError::UnknownBirthcountry,
         IdentityError::InvalidBirthplace,
+        IdentityError::UnknownBirthplace,
         IdentityError::BirthplaceRequired,
         IdentityError::BirthplaceNotEmptyAbroad,
         IdentityError::InvalidEmail,
@@ -295,6 +342,12 @@ fn errors_name_their_claim_and_speak_french() {
         "Votre fournisseur d'identité n'a pas transmis votre date de naissance."
     );
     assert_eq!(IdentityError::BirthplaceRequired.claim(), "birthplace");
+    assert_eq!(IdentityError::UnknownBirthplace.claim(), "birthplace");
+    assert_eq!(IdentityError::UnknownBirthcountry.claim(), "birthcountry");
+    assert_eq!(
+        IdentityError::UnknownBirthplace.message_fr(),
+        "La commune de naissance transmise par votre fournisseur d'identité ne figure pas dans le référentiel des communes de l'Insee."
+    );
 }
 
 #[test]

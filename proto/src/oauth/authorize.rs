@@ -215,11 +215,10 @@ impl AuthorizeParams {
         let state = check_token("state", self.state.as_deref(), rules.state_min_len)?;
         let nonce = check_token("nonce", self.nonce.as_deref(), rules.nonce_min_len)?;
 
-        let acr_values = self
-            .acr_values
-            .as_deref()
-            .ok_or_else(|| missing("acr_values"))?;
-        let acr = select_acr(Some(acr_values), &rules.allowed_acr).map_err(acr_error)?;
+        if rules.acr_required && self.acr_values.is_none() {
+            return Err(missing("acr_values"));
+        }
+        let acr = select_acr(self.acr_values.as_deref(), &rules.allowed_acr).map_err(acr_error)?;
 
         let (prompt_login, prompt_consent) = parse_prompt(self.prompt.as_deref())?;
 

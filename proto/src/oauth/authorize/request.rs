@@ -16,6 +16,9 @@ pub struct AuthorizeRules {
     pub state_min_len: usize,
     /// The `acr` values this platform serves.
     pub allowed_acr: Vec<Eidas>,
+    /// Whether `acr_values` must be sent; when not, its absence selects the
+    /// highest allowed level.
+    pub acr_required: bool,
     /// Whether PKCE (`code_challenge`) is mandatory.
     pub require_pkce: bool,
 }
@@ -28,17 +31,20 @@ impl AuthorizeRules {
             nonce_min_len: 22,
             state_min_len: 22,
             allowed_acr: vec![Eidas::Eidas1],
+            acr_required: true,
             require_pkce: false,
         }
     }
 
     /// The "high" platform (FranceConnect+): `eidas2` and `eidas3`, nonce and
-    /// state of at least 32 characters.
+    /// state of at least 32 characters; without `acr_values`, the highest
+    /// level (`eidas3`).
     pub fn high() -> AuthorizeRules {
         AuthorizeRules {
             nonce_min_len: 32,
             state_min_len: 32,
             allowed_acr: vec![Eidas::Eidas2, Eidas::Eidas3],
+            acr_required: false,
             require_pkce: false,
         }
     }

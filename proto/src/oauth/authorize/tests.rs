@@ -249,8 +249,24 @@ fn high_platform_lengths_and_levels() {
     pairs.retain(|(k, _)| k != "state" && k != "nonce");
     pairs.push(("state".into(), "s".repeat(32)));
     pairs.push(("nonce".into(), "n".repeat(32)));
-    let r = AuthorizeParams::from_pairs(pairs).validate(&high).unwrap();
+    let r = AuthorizeParams::from_pairs(pairs.clone())
+        .validate(&high)
+        .unwrap();
     assert_eq!(r.acr, Eidas::Eidas2);
+
+    // No acr_values on the high platform: the highest level.
+    pairs.retain(|(k, _)| k != "acr_values");
+    let r = AuthorizeParams::from_pairs(pairs.clone())
+        .validate(&high)
+        .unwrap();
+    assert_eq!(r.acr, Eidas::Eidas3);
+
+    // A level the platform does not serve.
+    pairs.push(("acr_values".into(), "eidas1 eidas3".into()));
+    let e = AuthorizeParams::from_pairs(pairs)
+        .validate(&high)
+        .unwrap_err();
+    assert_eq!(e.error, OAuthErrorCode::InvalidAcr);
 }
 
 #[test]

@@ -21,7 +21,7 @@ use crate::{
     keys::{KeyStore, private_dir, write_private},
     op,
     secret::Secret,
-    state::{AppState, RuntimeConfig},
+    state::{AppState, RuntimeConfig, StateParts},
     storage::sqlite::SqliteStorage,
     web::{self, Templates},
 };
@@ -45,6 +45,12 @@ pub enum StartError {
     /// The FI client could not be built.
     #[error(transparent)]
     Fi(#[from] crate::fi_client::FiError),
+    /// The civil-registry client could not be built.
+    #[error(transparent)]
+    Registry(#[from] crate::rnipp::RegistryError),
+    /// The client-key fetcher could not be built.
+    #[error(transparent)]
+    ClientKeys(#[from] crate::client_keys::ClientKeysError),
     /// Generated secrets could not be stored.
     #[error("secrets file: {0}")]
     Secrets(String),
@@ -156,14 +162,38 @@ pub async fn build_state(cfg: &FileConfig, clock: SharedClock) -> Result<AppStat
         secure_cookies: !is_loopback(&cfg.server.public_url),
         sub_secret,
         dsfr_dir: web::assets::locate_dsfr(cfg.dsfr_dir.as_deref()),
+        acr_values_required: p.acr_values_required,
+        sso_acr_values: p.sso_acr_values.clone(),
+        signing_algs: p.signing_algs.clone(),
+        encryption: p.encryption,
+        identity_source: p.identity_source,
+    };
+    if rc.signing_algs.is_empty() || rc.acr_values.is_empty() {
+        return Err(ConfigError::Inconsistent(
+            "platform.signing_algs and platform.acr_values must not be empty".into(),
+        )
+        .into());
+    }
+    let registry = match &cfg.registry {
+        Some(r) => Some(crate::rnipp::build(r)?),
+        None => {
+            tracing::warn!(
+                "no civil registry configured: identities from providers are not checked"
+            );
+            None
+        }
     };
     Ok(AppState::new(
-        rc,
-        Arc::new(store),
-        keys,
-        clock,
-        templates()?,
-        fis,
+        StateParts {
+            cfg: rc,
+            store: Arc::new(store),
+            keys,
+            clock,
+            templates: templates()?,
+            fis,
+            registry,
+            client_keys: crate::client_keys::ClientKeys::new()?,
+        },
         &session_secret,
     ))
 }

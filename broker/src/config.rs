@@ -15,7 +15,7 @@ use pivot_proto::eidas::Eidas;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::secret::Secret;
+use crate::{secret::Secret, storage::SigningAlg};
 
 /// Errors while loading the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +54,10 @@ pub struct FileConfig {
     /// Identity providers the broker is a client of.
     #[serde(default)]
     pub identity_providers: Vec<IdpConfig>,
+    /// The civil registry (RNIPP) identities are checked against; without
+    /// it, identities are not checked (a warning is logged at start).
+    #[serde(default)]
+    pub registry: Option<crate::rnipp::RegistryConfig>,
     /// The DSFR `dist/` folder; found automatically when absent.
     #[serde(default)]
     pub dsfr_dir: Option<PathBuf>,
@@ -95,6 +99,27 @@ pub struct SecretsConfig {
     pub sub_secret_file: Option<PathBuf>,
 }
 
+/// Where the identity given to services comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentitySource {
+    /// The civil registry's (corrected) identity ("low" platform).
+    Registry,
+    /// The identity provider's identity, the registry's one available as
+    /// `rnipp_*` claims ("high" platform).
+    Provider,
+}
+
+/// Whether ID tokens and userinfo are encrypted to the service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncryptionPolicy {
+    /// Only for services registered with an `encryption_alg`.
+    Optional,
+    /// Always: a service without encryption key cannot log in.
+    Required,
+}
+
 /// `[platform]`: the rules of one platform (issuer).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -121,6 +146,43 @@ pub struct PlatformConfig {
     pub fi_timeout_secs: u64,
     /// How long an interaction (login in progress) may last.
     pub interaction_ttl_secs: i64,
+    /// Whether `acr_values` must be sent; when not, a request without it
+    /// gets the highest level of the platform.
+    pub acr_values_required: bool,
+    /// Levels at which a finished login is reused for another service
+    /// (single sign-on); other levels always re-authenticate.
+    pub sso_acr_values: Vec<Eidas>,
+    /// Algorithms the ID token and userinfo may be signed with.
+    pub signing_algs: Vec<SigningAlg>,
+    /// Encryption of the ID token and userinfo.
+    pub encryption: EncryptionPolicy,
+    /// The identity given to services.
+    pub identity_source: IdentitySource,
+}
+
+impl PlatformConfig {
+    /// The "high" platform (FranceConnect+): `eidas2`/`eidas3` (highest when
+    /// none asked), ES256 only, tokens always encrypted, 10-minute
+    /// non-sliding sessions, SSO for `eidas2` only, the provider's identity
+    /// with the registry's as `rnipp_*` claims, 32-character state/nonce.
+    #[must_use]
+    pub fn high() -> Self {
+        Self {
+            name: "FranceConnect+".into(),
+            acr_values: vec![Eidas::Eidas2, Eidas::Eidas3],
+            session_ttl_secs: 10 * 60,
+            session_sliding: false,
+            nonce_min_len: 32,
+            state_min_len: 32,
+            interaction_ttl_secs: 10 * 60,
+            acr_values_required: false,
+            sso_acr_values: vec![Eidas::Eidas2],
+            signing_algs: vec![SigningAlg::ES256],
+            encryption: EncryptionPolicy::Required,
+            identity_source: IdentitySource::Provider,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for PlatformConfig {
@@ -137,6 +199,11 @@ impl Default for PlatformConfig {
             id_token_ttl_secs: 60,
             fi_timeout_secs: 10,
             interaction_ttl_secs: 30 * 60,
+            acr_values_required: true,
+            sso_acr_values: vec![Eidas::Eidas1],
+            signing_algs: vec![SigningAlg::ES256, SigningAlg::RS256],
+            encryption: EncryptionPolicy::Optional,
+            identity_source: IdentitySource::Registry,
         }
     }
 }

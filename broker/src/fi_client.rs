@@ -78,7 +78,13 @@ pub enum FiError {
     /// The FI asserted a level below the one required.
     #[error("insufficient level: {0:?}")]
     InsufficientAcr(Option<String>),
+    /// A fresh authentication was required and the FI reused an older one.
+    #[error("the identity provider did not authenticate the citizen again")]
+    StaleAuthentication,
 }
+
+/// Clock skew tolerated between the broker and an FI.
+const MAX_SKEW_SECS: i64 = 30;
 
 /// A configured FI.
 #[derive(Clone, Debug)]
@@ -266,6 +272,7 @@ impl FiRegistry {
                 state: state.secret().clone(),
                 nonce: nonce.secret().clone(),
                 pkce_verifier: verifier.secret().clone(),
+                fresh_since: force_login.then_some(now),
             },
         ))
     }
@@ -339,6 +346,15 @@ impl FiRegistry {
             .map(|v| v.iter().map(|a| a.as_str().to_owned()).collect())
             .unwrap_or_default();
         let auth_time = claims.auth_time().map_or(now, |t| t.timestamp());
+        // A forced login (prompt=login, or a level without SSO) must be a
+        // new authentication, not one the FI kept from before (a few
+        // seconds of clock skew allowed).
+        if pending
+            .fresh_since
+            .is_some_and(|since| auth_time + MAX_SKEW_SECS < since)
+        {
+            return Err(FiError::StaleAuthentication);
+        }
         let fi_sub = claims.subject().as_str().to_owned();
         // Userinfo is read as plain JSON: the identity claims (birthplace,
         // birthcountry) are outside openidconnect's standard claim types.

@@ -3,7 +3,7 @@
 
 use pivot_proto::{
     eidas::Eidas,
-    identity::FiIdentity,
+    identity::{FiIdentity, PivotIdentity},
     oauth::{AuthorizeRequest, ClaimsRequest},
     scope::ScopeSet,
     sub::{identity_hash, pairwise_sub},
@@ -11,6 +11,7 @@ use pivot_proto::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    config::IdentitySource,
     crypto::{random_token, sha256_hex},
     error::BrokerError,
     session::SsoLogin,
@@ -37,8 +38,13 @@ pub struct Grant {
     pub amr: Vec<String>,
     /// Authentication time.
     pub auth_time: i64,
-    /// The identity.
+    /// The identity given to the FS (the registry's on the low platform,
+    /// the FI's on the high platform).
     pub identity: FiIdentity,
+    /// The registry's identity, for `rnipp_*` claims (high platform).
+    pub rnipp: Option<PivotIdentity>,
+    /// The birth date as the FI sent it (`idp_birthdate`).
+    pub idp_birthdate: String,
     /// The FS's pairwise sub.
     pub sub: String,
     /// The FI used.
@@ -61,7 +67,19 @@ impl AppState {
         login: &SsoLogin,
     ) -> Result<String, BrokerError> {
         let now = self.now();
-        let hash = identity_hash(&login.identity.pivot);
+        // The sub is computed from the registry's identity when there is one.
+        let checked = login.registry.as_ref().unwrap_or(&login.identity.pivot);
+        let hash = identity_hash(checked);
+        let (identity, rnipp) = match self.cfg.identity_source {
+            IdentitySource::Registry => (
+                FiIdentity {
+                    pivot: checked.clone(),
+                    ..login.identity.clone()
+                },
+                None,
+            ),
+            IdentitySource::Provider => (login.identity.clone(), login.registry.clone()),
+        };
         let candidate = pairwise_sub(&client.entity_id, &hash, self.cfg.sub_secret.expose());
         let sub = self
             .store
@@ -85,7 +103,9 @@ impl AppState {
             acr,
             amr: login.amr.clone(),
             auth_time: login.auth_time,
-            identity: login.identity.clone(),
+            identity,
+            rnipp,
+            idp_birthdate: login.identity.pivot.birthdate.clone(),
             sub,
             idp_id: login.fi_id.clone(),
             code_challenge: req.code_challenge.clone(),

@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod app;
+pub mod client_keys;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -10,9 +11,11 @@ pub mod error;
 pub mod fi_client;
 pub mod grant;
 pub mod interaction;
+pub mod jwe;
 pub mod keys;
 pub mod op;
 pub mod pages;
+pub mod rnipp;
 pub mod sandbox;
 pub mod secret;
 pub mod session;

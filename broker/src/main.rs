@@ -11,7 +11,10 @@ use pivot_broker::{
     crypto::{random_token, sha256_hex},
     keys::KeyStore,
     sandbox::{Sandbox, SandboxOptions},
-    storage::{ClientAuthMethod, ClientRecord, ClientRepo, SigningAlg, sqlite::SqliteStorage},
+    storage::{
+        ClientAuthMethod, ClientRecord, ClientRepo, EncryptionAlg, SigningAlg,
+        sqlite::SqliteStorage,
+    },
 };
 
 #[derive(Parser)]
@@ -25,6 +28,8 @@ struct Cli {
     cmd: Cmd,
 }
 
+// Parsed once at start: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Cmd {
     /// Serve the broker.
@@ -66,6 +71,7 @@ enum Cmd {
     },
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum PartnerCmd {
     /// Register a service provider; prints its client id and secret once.
@@ -88,7 +94,7 @@ enum PartnerCmd {
         /// client_secret_basic, client_secret_post, private_key_jwt or none.
         #[arg(long, default_value = "client_secret_basic")]
         auth_method: String,
-        /// JWKS file of the client's public keys (private_key_jwt).
+        /// JWKS file of the client's public keys (private_key_jwt, encryption).
         #[arg(long)]
         jwks_file: Option<PathBuf>,
         /// Sign userinfo responses with this algorithm (ES256 or RS256).
@@ -97,6 +103,18 @@ enum PartnerCmd {
         /// A private-sector service (explicit consent for identity).
         #[arg(long)]
         private: bool,
+        /// URL where the client publishes its public keys (instead of a file).
+        #[arg(long)]
+        jwks_uri: Option<String>,
+        /// Encrypt ID tokens and userinfo to the client (ECDH-ES or RSA-OAEP-256, with A256GCM).
+        #[arg(long)]
+        encryption_alg: Option<String>,
+        /// Accept only these identity providers (repeatable); default: all.
+        #[arg(long = "fi-allow")]
+        fi_allow: Option<Vec<String>>,
+        /// Refuse these identity providers (repeatable).
+        #[arg(long = "fi-deny")]
+        fi_deny: Option<Vec<String>>,
     },
     /// List service providers.
     List,
@@ -215,6 +233,10 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
             jwks_file,
             userinfo_alg,
             private,
+            jwks_uri,
+            encryption_alg,
+            fi_allow,
+            fi_deny,
         } => {
             let method = ClientAuthMethod::parse(&auth_method).context("unknown --auth-method")?;
             for u in redirect_uris.iter().chain(&post_logout_redirect_uris) {
@@ -229,9 +251,14 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
                     Ok(serde_json::from_slice(&std::fs::read(p)?)?)
                 })
                 .transpose()?;
+            let has_keys = jwks.is_some() || jwks_uri.is_some();
             anyhow::ensure!(
-                (method == ClientAuthMethod::PrivateKeyJwt) == jwks.is_some(),
-                "--jwks-file goes with private_key_jwt"
+                method != ClientAuthMethod::PrivateKeyJwt || has_keys,
+                "private_key_jwt needs --jwks-file or --jwks-uri"
+            );
+            anyhow::ensure!(
+                encryption_alg.is_none() || has_keys,
+                "--encryption-alg needs --jwks-file or --jwks-uri"
             );
             let client_id = random_token(24);
             let secret = matches!(
@@ -266,6 +293,13 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
                         .transpose()?,
                     public_service: !private,
                     created_at: SystemClock.now().unix_timestamp(),
+                    jwks_uri,
+                    encryption_alg: encryption_alg
+                        .as_deref()
+                        .map(|a| EncryptionAlg::parse(a).context("unknown --encryption-alg"))
+                        .transpose()?,
+                    fi_allow,
+                    fi_deny: fi_deny.unwrap_or_default(),
                 })
                 .await?;
             println!("client_id:     {client_id}");

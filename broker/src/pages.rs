@@ -19,6 +19,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/broker/logged_out.html"),
     ),
     (
+        "broker/registry_unavailable.html",
+        include_str!("../templates/broker/registry_unavailable.html"),
+    ),
+    (
         "broker/not_me.html",
         include_str!("../templates/broker/not_me.html"),
     ),

@@ -8,7 +8,11 @@ use axum_extra::extract::{
     SignedCookieJar,
     cookie::{Cookie, SameSite},
 };
-use pivot_proto::{eidas::Eidas, identity::FiIdentity, oauth::AuthorizeRequest};
+use pivot_proto::{
+    eidas::Eidas,
+    identity::{FiIdentity, PivotIdentity},
+    oauth::{AuthorizeRequest, OAuthError},
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -24,8 +28,12 @@ pub const COOKIE: &str = "pivot_session";
 /// lives sealed in the session store.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SsoLogin {
-    /// The validated identity.
+    /// The validated identity, as the FI sent it.
     pub identity: FiIdentity,
+    /// The civil registry's identity (found or corrected); `None` when no
+    /// registry is configured.
+    #[serde(default)]
+    pub registry: Option<PivotIdentity>,
     /// Which FI.
     pub fi_id: String,
     /// The level the FI asserted.
@@ -49,6 +57,10 @@ pub struct FiPending {
     pub nonce: String,
     /// PKCE verifier.
     pub pkce_verifier: String,
+    /// When a fresh authentication was demanded: the FI's `auth_time` must
+    /// not be older than this.
+    #[serde(default)]
+    pub fresh_since: Option<i64>,
 }
 
 /// One authorization request from an FS, from `/authorize` to the code.
@@ -66,6 +78,14 @@ pub struct Interaction {
     pub fi: Option<FiPending>,
     /// The session's SSO login may be used for this request.
     pub authenticated: bool,
+    /// An FI login waiting for the civil-registry check (kept to retry the
+    /// check when the registry was unavailable).
+    #[serde(default)]
+    pub unverified: Option<SsoLogin>,
+    /// Why the login cannot go on: sent to the service when the citizen
+    /// returns to it (`access_denied` when unset).
+    #[serde(default)]
+    pub failure: Option<OAuthError>,
 }
 
 /// A logout waiting for the FI to send the citizen back.

@@ -233,7 +233,8 @@ async fn the_confirmation_page_shows_the_identity_and_the_fi() -> Result<()> {
     );
     let birth = confirm.text("#birth").unwrap_or_default();
     assert!(birth.contains("né le 12/03/1966"), "{birth}");
-    assert!(birth.contains("75056"), "{birth}");
+    // The birth place by name, from the INSEE reference data.
+    assert!(birth.contains("à Paris, FRANCE"), "{birth}");
     assert_eq!(confirm.text("#fi-name").as_deref(), Some("ameli.fr"));
 
     let j = start_login(&sb, &sb.browser(), "mairie", "laposte", "carmen-garcia").await?;
@@ -244,6 +245,8 @@ async fn the_confirmation_page_shows_the_identity_and_the_fi() -> Result<()> {
         .expect("a confirmation page");
     let birth = confirm.text("#birth").unwrap_or_default();
     assert!(birth.starts_with("née le 23/05/1981"), "{birth}");
+    // Born abroad: the country by name.
+    assert!(birth.contains("ESPAGNE"), "{birth}");
     Ok(())
 }
 

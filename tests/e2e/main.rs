@@ -10,5 +10,6 @@ mod fi_failures;
 mod headers;
 mod id_token;
 mod login;
+mod registry;
 mod sso_logout;
 mod token;

@@ -2,7 +2,10 @@
 //! the broker's FI chooser, the FI's login form, the confirmation page.
 
 use anyhow::{Context, Result, anyhow, bail};
-use pivot_broker::sandbox::{citizens::find_citizen, fi::FiKind};
+use pivot_broker::sandbox::{
+    citizens::find_citizen,
+    fi::{FiKind, demo_login},
+};
 use url::Url;
 
 use crate::{Browser, Page, TestSandbox};
@@ -21,6 +24,8 @@ pub enum Stage {
     BrokerError,
     /// The login form of a demo FI.
     FiLogin,
+    /// The one-time-code form of a demo FI (`eidas2` and above).
+    FiCode,
     /// Another page of a demo FI.
     FiPage,
     /// A page of a demo service.
@@ -33,7 +38,7 @@ impl Stage {
     /// What `page` is, in `sb`.
     #[must_use]
     pub fn of(sb: &TestSandbox, page: &Page) -> Stage {
-        if page.is_at(&sb.sb.broker_url) {
+        if page.is_at(&sb.sb.broker_url) || page.is_at(&sb.sb.high.url) {
             if page.has("#chooser-title") {
                 Stage::Chooser
             } else if page.has("#welcome") {
@@ -46,6 +51,8 @@ impl Stage {
         } else if sb.sb.fis.iter().any(|f| page.is_at(&f.url)) {
             if page.has("input[name=password]") {
                 Stage::FiLogin
+            } else if page.has("form#otp-form") {
+                Stage::FiCode
             } else {
                 Stage::FiPage
             }
@@ -117,10 +124,26 @@ impl Journey {
 pub fn credentials(fi: &str, citizen: &str) -> Result<(&'static str, &'static str)> {
     let kind = FiKind::from_id(fi).ok_or_else(|| anyhow!("unknown FI {fi}"))?;
     let c = find_citizen(citizen).ok_or_else(|| anyhow!("unknown citizen {citizen}"))?;
-    let a = c
-        .account(kind)
-        .ok_or_else(|| anyhow!("{citizen} has no account at {fi}"))?;
+    let a = demo_login(kind, c).ok_or_else(|| anyhow!("{citizen} has no account at {fi}"))?;
     Ok((a.login, a.password))
+}
+
+/// The one-time code the demo FI `fi` last sent to `login`, read from its
+/// demo "phone" page.
+pub async fn one_time_code(
+    sb: &TestSandbox,
+    browser: &Browser,
+    fi: &str,
+    login: &str,
+) -> Result<String> {
+    let phone = browser.get(&format!("{}/telephone", sb.fi(fi).url)).await?;
+    let css = format!(
+        "tr.otp-message[data-login=\"{}\"][data-state=valid]",
+        login.to_lowercase()
+    );
+    phone
+        .attr(&css, "data-code")
+        .ok_or_else(|| anyhow!("no valid one-time code for {login} on the phone page of {fi}"))
 }
 
 /// Drives the browser from `start`: redirects are followed, the chooser
@@ -162,6 +185,12 @@ pub async fn drive(
                     .form("form[action$='/login']")?
                     .set("login", login)
                     .set("password", password);
+                browser.submit(&form).await?
+            }
+            Stage::FiCode => {
+                let (login, _) = credentials(fi, citizen)?;
+                let code = one_time_code(sb, browser, fi, login).await?;
+                let form = page.form("form#otp-form")?.set("code", &code);
                 browser.submit(&form).await?
             }
             Stage::Confirm => {

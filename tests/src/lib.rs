@@ -57,6 +57,8 @@ pub struct Launch {
     pub clients_toml: Option<String>,
     /// FI time-out, in seconds.
     pub fi_timeout_secs: Option<u64>,
+    /// Also start the test-only providers (the `test-eidas3` FI).
+    pub test_providers: bool,
 }
 
 impl TestSandbox {
@@ -113,6 +115,10 @@ impl TestSandbox {
         if let Some(t) = launch.fi_timeout_secs {
             opts.fi_timeout_secs = t;
         }
+        opts.test_providers = launch.test_providers;
+        // Short registry delays, so that the slow record times out quickly.
+        opts.registry_timeout_secs = 1;
+        opts.registry_slow_delay = std::time::Duration::from_secs(3);
         f(&mut opts);
         let data_dir = opts.data_dir.clone();
         let sb = Sandbox::start(opts).await.context("starting the sandbox")?;
@@ -157,6 +163,49 @@ impl TestSandbox {
     #[must_use]
     pub fn issuer(&self) -> &str {
         &self.sb.issuer
+    }
+
+    /// Starts a sandbox with the test-only providers (an `eidas3` FI on the
+    /// high platform) and, when `fixed_clock`, a [`FixedClock`].
+    pub async fn start_high(fixed_clock: bool) -> Result<Self> {
+        Self::launch(
+            Launch {
+                fixed_clock,
+                test_providers: true,
+                ..Launch::default()
+            },
+            |_| {},
+        )
+        .await
+    }
+
+    /// The high platform's issuer, `{high broker}/api/v2`.
+    #[must_use]
+    pub fn high_issuer(&self) -> &str {
+        &self.sb.high.issuer
+    }
+
+    /// A URL on the high platform's broker.
+    #[must_use]
+    pub fn high(&self, path: &str) -> String {
+        format!("{}{path}", self.sb.high.url)
+    }
+
+    /// An endpoint of the high platform's provider (`/token` → `{issuer}/token`).
+    #[must_use]
+    pub fn high_endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.sb.high.issuer)
+    }
+
+    /// The high platform's pairwise-sub secret (`high/secrets.json`).
+    pub fn high_sub_secret(&self) -> Result<String> {
+        let path = self.data_dir().join("high").join("secrets.json");
+        let raw = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_slice(&raw)?;
+        v["sub_secret"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("no sub_secret in high/secrets.json"))
     }
 
     /// A URL on the broker (`path` starts with `/`).

@@ -11,7 +11,7 @@ use crate::{
     crypto::ct_eq,
     error::{BrokerError, PageError},
     fi_client::FiError,
-    interaction::expired,
+    interaction::{expired, registry},
     session::SsoLogin,
     state::AppState,
 };
@@ -98,6 +98,13 @@ pub async fn callback(
                     "Identité incomplète ou invalide",
                     idf.message_fr().to_owned(),
                 ),
+                FiError::StaleAuthentication => failure(
+                    &i.id,
+                    "Nouvelle authentification nécessaire",
+                    format!(
+                        "Ce service demande que vous vous identifiiez de nouveau, mais {fi_name} a réutilisé une connexion précédente. Réessayez ou choisissez un autre compte."
+                    ),
+                ),
                 FiError::InsufficientAcr(_) => failure(
                     &i.id,
                     "Niveau de sécurité insuffisant",
@@ -116,18 +123,14 @@ pub async fn callback(
             return Ok((jar, err).into_response());
         }
     };
-    session.data.sso = Some(SsoLogin {
+    let login = SsoLogin {
         identity: login.identity,
+        registry: None,
         fi_id: pending.fi_id.clone(),
         acr: login.acr,
         amr: login.amr,
         auth_time: login.auth_time,
         fi_id_token: login.id_token,
-    });
-    i.authenticated = true;
-    session.data.interactions.insert(i.id.clone(), i.clone());
-    // A new login: a new session id (no session fixation).
-    s.renew_session(&mut session).await?;
-    let jar = s.save_session(jar, &session).await?;
-    Ok((jar, Redirect::to(&format!("/interaction/{}/confirm", i.id))).into_response())
+    };
+    registry::verify_and_continue(&s, jar, session, i, login).await
 }

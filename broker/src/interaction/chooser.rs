@@ -41,11 +41,14 @@ pub async fn chooser(
 ) -> Result<Response, BrokerError> {
     let session = s.load_session(&jar).await?;
     let i = interaction(&s, &session, &id)?;
+    let client = s.store.client(&i.request.client_id).await?;
     let fis: Vec<FiView> = s
         .fis
         .list()
         .iter()
         .filter(|f| f.enabled)
+        // The service's allow/deny list hides providers it does not accept.
+        .filter(|f| client.as_ref().is_some_and(|c| c.accepts_fi(&f.id)))
         .map(|f| FiView {
             id: f.id.clone(),
             name: f.name.clone(),
@@ -90,11 +93,16 @@ pub async fn choose(
         return Err(csrf_failed());
     }
     let i = interaction(&s, &session, &id)?;
-    let (acr, force) = (i.request.acr, i.request.prompt_login);
-    let allowed = s
-        .fis
-        .get(&form.fi)
-        .is_some_and(|f| f.acr_values.iter().any(|a| a.satisfies(acr)));
+    let acr = i.request.acr;
+    let force = s.cfg.force_fi_login(acr, i.request.prompt_login);
+    let accepted = match s.store.client(&i.request.client_id).await? {
+        Some(c) => c.accepts_fi(&form.fi),
+        None => false,
+    };
+    let allowed = accepted
+        && s.fis
+            .get(&form.fi)
+            .is_some_and(|f| f.acr_values.iter().any(|a| a.satisfies(acr)));
     if !allowed {
         return Ok(Redirect::to(&format!("/interaction/{id}")).into_response());
     }
@@ -123,7 +131,11 @@ pub async fn cancel(
     let i = interaction(&s, &session, &id)?.clone();
     session.data.interactions.remove(&id);
     let jar = s.save_session(jar, &session).await?;
-    let err = OAuthError::new(OAuthErrorCode::AccessDenied, "the user cancelled the login");
+    // A login stopped by the broker (e.g. the civil registry) reports why;
+    // otherwise the citizen cancelled.
+    let err = i.failure.clone().unwrap_or_else(|| {
+        OAuthError::new(OAuthErrorCode::AccessDenied, "the user cancelled the login")
+    });
     Ok((
         jar,
         error_redirect(&s, &i.request.redirect_uri, &err, Some(&i.request.state)),

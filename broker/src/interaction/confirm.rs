@@ -10,20 +10,12 @@ use axum_extra::extract::SignedCookieJar;
 use serde::Deserialize;
 
 use crate::{
+    config::IdentitySource,
     error::{BrokerError, PageError},
     interaction::{csrf_failed, interaction},
     op::authorize::client_url,
     state::AppState,
 };
-
-fn birth_place_label(place: &str, country: &str) -> String {
-    // Names of communes and countries come from the reference data of the
-    // civil-registry work; until then the codes are shown.
-    match (place, country) {
-        (p, "99100") => format!("{p}, FRANCE"),
-        (_, c) => format!("pays {c}"),
-    }
-}
 
 /// `GET /interaction/{id}/confirm`
 pub async fn page(
@@ -37,7 +29,11 @@ pub async fn page(
         (Some(l), true) => l,
         _ => return Ok(Redirect::to(&format!("/interaction/{id}")).into_response()),
     };
-    let p = &login.identity.pivot;
+    // The identity the service will receive.
+    let p = match s.cfg.identity_source {
+        IdentitySource::Registry => login.registry.as_ref().unwrap_or(&login.identity.pivot),
+        IdentitySource::Provider => &login.identity.pivot,
+    };
     let fi_name = s
         .fis
         .get(&login.fi_id)
@@ -55,7 +51,7 @@ pub async fn page(
             family_name => p.family_name.to_uppercase(),
             female => p.gender == pivot_proto::identity::Gender::Female,
             birthdate => p.birthdate_fr(),
-            birthplace => birth_place_label(&p.birthplace, &p.birthcountry),
+            birthplace => pivot_proto::cog::birthplace_label(&p.birthplace, &p.birthcountry),
             fi_name,
         },
     )?;

@@ -4,6 +4,7 @@
 pub mod callback;
 pub mod chooser;
 pub mod confirm;
+pub mod registry;
 
 use axum::{
     Router,
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
             get(confirm::page).post(confirm::proceed),
         )
         .route("/interaction/{id}/not-me", get(confirm::not_me))
+        .route("/interaction/{id}/registry/retry", post(registry::retry))
         .route("/api/v2/fi/callback", get(callback::callback))
         .route(
             "/api/v2/fi/logout-callback",

@@ -11,9 +11,13 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::SignedCookieJar;
-use pivot_proto::oauth::{AuthorizeParams, OAuthError, OAuthErrorCode};
+use pivot_proto::{
+    oauth::{AuthorizeParams, OAuthError, OAuthErrorCode},
+    scope::is_rnipp_scope,
+};
 
 use crate::{
+    config::IdentitySource,
     crypto::random_token,
     error::{BrokerError, PageError},
     op::form::pairs,
@@ -132,10 +136,16 @@ async fn authorize(
         Ok(r) => r,
         Err(e) => return fail(e),
     };
+    if let Err(BrokerError::OAuth { error, .. }) = s.encryption_for(&client) {
+        return fail(error);
+    }
+    let rnipp_claims = s.cfg.identity_source == IdentitySource::Provider;
     let forbidden: Vec<&str> = req
         .scope
         .iter()
-        .filter(|sc| !client.scopes.iter().any(|c| c == sc))
+        .filter(|sc| {
+            !client.scopes.iter().any(|c| c == sc) || (is_rnipp_scope(sc) && !rnipp_claims)
+        })
         .collect();
     if !forbidden.is_empty() {
         return fail(OAuthError::new(
@@ -147,10 +157,10 @@ async fn authorize(
         ));
     }
     if let Some(hint) = req.idp_hint.as_deref() {
-        let usable = s
-            .fis
-            .get(hint)
-            .is_some_and(|fi| fi.acr_values.iter().any(|a| a.satisfies(req.acr)));
+        let usable = client.accepts_fi(hint)
+            && s.fis
+                .get(hint)
+                .is_some_and(|fi| fi.enabled && fi.acr_values.iter().any(|a| a.satisfies(req.acr)));
         if !usable {
             return fail(OAuthError::new(
                 OAuthErrorCode::InvalidRequest,
@@ -162,15 +172,17 @@ async fn authorize(
     // 3. Start the interaction.
     let now = s.now();
     let mut session = s.load_session(&jar).await?;
+    // SSO: a finished login of a level this platform reuses, at an identity
+    // provider this service accepts, unless the service forces a new login.
     let sso_usable = !req.prompt_login
         && session
             .data
             .sso
             .as_ref()
-            .is_some_and(|l| l.acr.satisfies(req.acr));
+            .is_some_and(|l| s.cfg.sso_allowed(req.acr, l.acr) && client.accepts_fi(&l.fi_id));
     let id = random_token(16);
     let hint = req.idp_hint.clone();
-    let (acr, force_login) = (req.acr, req.prompt_login);
+    let (acr, force_login) = (req.acr, s.cfg.force_fi_login(req.acr, req.prompt_login));
     session.add_interaction(Interaction {
         id: id.clone(),
         request: req,
@@ -178,6 +190,8 @@ async fn authorize(
         created_at: now,
         fi: None,
         authenticated: sso_usable,
+        unverified: None,
+        failure: None,
     });
     let next = if sso_usable {
         format!("/interaction/{id}/confirm")

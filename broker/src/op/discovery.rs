@@ -1,16 +1,24 @@
 //! `/.well-known/openid-configuration` and `/jwks`.
 
 use axum::{Json, extract::State, http::header, response::IntoResponse};
-use pivot_proto::scope::{KNOWN_IDENTITY_SCOPES, claims_for_scope};
+use pivot_proto::scope::{KNOWN_IDENTITY_SCOPES, RNIPP_SCOPES, claims_for_scope};
 use serde_json::{Value, json};
 
-use crate::state::AppState;
+use crate::{
+    config::IdentitySource,
+    state::AppState,
+    storage::{ENCRYPTION_ENC, EncryptionAlg},
+};
 
 /// The discovery document (keys sorted: deterministic output).
 #[must_use]
 pub fn metadata(s: &AppState) -> Value {
     let iss = &s.cfg.issuer;
-    let mut claims: Vec<&str> = KNOWN_IDENTITY_SCOPES
+    let mut scopes: Vec<&str> = KNOWN_IDENTITY_SCOPES.to_vec();
+    if s.cfg.identity_source == IdentitySource::Provider {
+        scopes.extend(RNIPP_SCOPES);
+    }
+    let mut claims: Vec<&str> = scopes
         .iter()
         .flat_map(|sc| claims_for_scope(sc).iter().copied())
         .collect();
@@ -27,6 +35,8 @@ pub fn metadata(s: &AppState) -> Value {
     claims.sort_unstable();
     claims.dedup();
     let acr: Vec<&str> = s.cfg.acr_values.iter().map(|a| a.as_str()).collect();
+    let signing: Vec<&str> = s.cfg.signing_algs.iter().map(|a| a.as_str()).collect();
+    let key_algs: Vec<&str> = EncryptionAlg::ALL.iter().map(|a| a.as_str()).collect();
     json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/authorize"),
@@ -35,15 +45,19 @@ pub fn metadata(s: &AppState) -> Value {
         "jwks_uri": format!("{iss}/jwks"),
         "end_session_endpoint": format!("{iss}/session/end"),
         "revocation_endpoint": format!("{iss}/token/revocation"),
-        "scopes_supported": KNOWN_IDENTITY_SCOPES,
+        "scopes_supported": scopes,
         "claims_supported": claims,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["pairwise"],
         "acr_values_supported": acr,
-        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-        "userinfo_signing_alg_values_supported": ["ES256", "RS256"],
+        "id_token_signing_alg_values_supported": signing,
+        "userinfo_signing_alg_values_supported": signing,
+        "id_token_encryption_alg_values_supported": key_algs,
+        "id_token_encryption_enc_values_supported": [ENCRYPTION_ENC],
+        "userinfo_encryption_alg_values_supported": key_algs,
+        "userinfo_encryption_enc_values_supported": [ENCRYPTION_ENC],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256", "PS256"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],

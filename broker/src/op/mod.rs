@@ -3,6 +3,7 @@
 pub mod authorize;
 pub mod client_auth;
 pub mod discovery;
+pub mod encryption;
 pub mod form;
 pub mod revocation;
 pub mod session_end;

@@ -100,7 +100,10 @@ pub async fn token(
             ));
         }
     };
-    let id_token = s.keys.sign(client.id_token_alg, map, "JWT")?;
+    let id_token = s
+        .keys
+        .sign(s.cfg.signing_alg(client.id_token_alg), map, "JWT")?;
+    let id_token = s.protect_for(&client, id_token).await?;
     Ok((
         [
             (header::CACHE_CONTROL, "no-store"),

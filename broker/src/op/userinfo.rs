@@ -7,9 +7,12 @@ use axum::{
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
-use pivot_proto::{claims::userinfo_claims, oauth::OAuthErrorCode};
+use pivot_proto::{
+    claims::{ClaimSources, userinfo_claims},
+    oauth::OAuthErrorCode,
+};
 
-use crate::{error::BrokerError, state::AppState};
+use crate::{config::EncryptionPolicy, error::BrokerError, state::AppState};
 
 /// The bearer token of a request (RFC 6750 §2.1).
 #[must_use]
@@ -35,23 +38,29 @@ pub async fn userinfo(
             "token unknown, expired or revoked",
         )
     })?;
-    let idp_birthdate = grant
-        .scope
-        .contains("idp_birthdate")
-        .then_some(grant.identity.pivot.birthdate.as_str());
-    let idp_id = grant
-        .scope
-        .contains("idp_id")
-        .then_some(grant.idp_id.as_str());
     let claims = userinfo_claims(
         &grant.scope,
-        &grant.sub,
-        &grant.identity,
-        idp_id,
-        idp_birthdate,
+        &ClaimSources {
+            sub: &grant.sub,
+            identity: &grant.identity,
+            rnipp: grant.rnipp.as_ref(),
+            idp_id: Some(grant.idp_id.as_str()),
+            idp_birthdate: Some(grant.idp_birthdate.as_str()),
+        },
     );
-    let client = s.store.client(&grant.client_id).await?;
-    let signed_alg = client.as_ref().and_then(|c| c.userinfo_alg);
+    let client = s.store.client(&grant.client_id).await?.ok_or_else(|| {
+        BrokerError::oauth(
+            OAuthErrorCode::InvalidToken,
+            "the client is no longer registered",
+        )
+    })?;
+    let encrypt = s.cfg.encryption == EncryptionPolicy::Required || client.encryption_alg.is_some();
+    let signed_alg = match client.userinfo_alg {
+        Some(a) => Some(s.cfg.signing_alg(a)),
+        // An encrypted answer is always a signed JWT inside.
+        None if encrypt => Some(s.cfg.signing_alg(client.id_token_alg)),
+        None => None,
+    };
     let Some(alg) = signed_alg else {
         return Ok(([(header::CACHE_CONTROL, "no-store")], Json(claims)).into_response());
     };
@@ -60,6 +69,7 @@ pub async fn userinfo(
     map.insert("aud".into(), grant.client_id.clone().into());
     map.insert("iat".into(), s.now().into());
     let jwt = s.keys.sign(alg, map, "JWT")?;
+    let jwt = s.protect_for(&client, jwt).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/jwt"),

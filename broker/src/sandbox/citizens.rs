@@ -17,6 +17,31 @@
 //! | Jeanne Louise DUPONT | impots, ameli, laposte, msa | see [`citizens`] | `123456` |
 //! | Pierre-Louis MARTIN | msa | `1011233063042` | `tracteur` |
 //! | Pierre-Louis MARTIN | ameli | `1011233063042` | `123456` |
+//! | Sophie LEFEBVRE | laposte | `sophie.lefebvre@example.fr` | `lille1985` |
+//! | Francoise Le Goff | impots | `2058092901934` | `123456` |
+//! | Julien Thomas ROUSSEAU | ameli | `1790731555087` | `123456` |
+//! | Nathalie Christine PETIT | msa | `2720844109056` | `azerty` |
+//! | Robert André GIRARD | impots | `1031020608841` | `123456` |
+//! | Léa ROUX | laposte | `lea.roux@example.fr` | `rennes1989` |
+//! | Yasmine EL AMRANI | ameli | `2901299350112` | `123456` |
+//!
+//! # What the civil registry says
+//!
+//! The sandbox's registry service ([`crate::sandbox::registry`]) holds its
+//! own records and matches each query against them; [`Citizen::registry`]
+//! records what it answers for the identity each citizen's FIs send, so
+//! that every outcome of the RNIPP check can be reached by logging in:
+//!
+//! | outcome | citizen key | why |
+//! |---|---|---|
+//! | `found` | `eric-mercier` and the six other original citizens | the FI's identity is the registry's |
+//! | `corrected` | `sophie-lefebvre` | the FI omits her middle given names: the registry knows "Sophie Anne Claire" |
+//! | `corrected` | `francoise-le-goff` | the FI sends "Francoise" (no cedilla) and "Le Goff": the registry knows "Françoise" "LE GOFF" |
+//! | `not_found` | `julien-rousseau` | the FI has a wrong birth date (1979-07-15; the registry's record is 1979-01-15) |
+//! | `married_name_only` | `nathalie-petit` | the FI sends her married name PETIT as family name; her birth name is MOREAU |
+//! | `deceased` | `robert-girard` | the registry records his death (2023) |
+//! | `rejected` | `lea-roux` | the FI's birth date 1899-03-08 (a typo for 1989) is before the registry's 1900-01-01 scope |
+//! | `found`, slowly | `yasmine-el-amrani` | her record is marked slow: the registry answers only after its slow delay |
 
 use subtle::ConstantTimeEq;
 
@@ -45,6 +70,63 @@ pub struct Citizen {
     pub email: &'static str,
     /// Accounts at the demo FIs.
     pub accounts: &'static [Account],
+    /// What the sandbox's civil registry answers for this identity.
+    pub registry: RegistryCase,
+}
+
+/// What the sandbox's civil registry answers for a citizen's FI identity
+/// (see the table in the [module documentation](self)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RegistryCase {
+    /// Found exactly as the FI sent it.
+    Found,
+    /// Found and corrected: the registry's identity differs slightly.
+    Corrected,
+    /// Unknown to the registry.
+    NotFound,
+    /// The FI sent the married name as family name.
+    MarriedNameOnly,
+    /// The registry records the person's death.
+    Deceased,
+    /// The registry refuses the query.
+    Rejected,
+    /// Found exactly, but only after the registry's slow delay.
+    SlowFound,
+}
+
+impl RegistryCase {
+    /// Every case, in declaration order.
+    pub const ALL: [RegistryCase; 7] = [
+        RegistryCase::Found,
+        RegistryCase::Corrected,
+        RegistryCase::NotFound,
+        RegistryCase::MarriedNameOnly,
+        RegistryCase::Deceased,
+        RegistryCase::Rejected,
+        RegistryCase::SlowFound,
+    ];
+
+    /// The outcome code the registry answers
+    /// (`pivot_proto::rnipp::RnippOutcome::as_str`): `found` for
+    /// [`RegistryCase::SlowFound`] too.
+    #[must_use]
+    pub const fn outcome_code(self) -> &'static str {
+        match self {
+            RegistryCase::Found | RegistryCase::SlowFound => "found",
+            RegistryCase::Corrected => "corrected",
+            RegistryCase::NotFound => "not_found",
+            RegistryCase::MarriedNameOnly => "married_name_only",
+            RegistryCase::Deceased => "deceased",
+            RegistryCase::Rejected => "rejected",
+        }
+    }
+
+    /// Whether the registry answers only after its slow delay.
+    #[must_use]
+    pub const fn is_slow(self) -> bool {
+        matches!(self, RegistryCase::SlowFound)
+    }
 }
 
 /// An account of a citizen at one FI.
@@ -95,6 +177,7 @@ static CITIZENS: &[Citizen] = &[
             acc(FiKind::Ameli, "1660375056123", "123456"),
             acc(FiKind::Impots, "3066031205512", "123456"),
         ],
+        registry: RegistryCase::Found,
     },
     Citizen {
         key: "vincent-berdot",
@@ -110,6 +193,7 @@ static CITIZENS: &[Citizen] = &[
             acc(FiKind::Impots, "3074103114021", "123456"),
             acc(FiKind::LaPoste, "vincent.berdot@example.fr", "laposte123"),
         ],
+        registry: RegistryCase::Found,
     },
     Citizen {
         key: "carmen-garcia",
@@ -125,6 +209,7 @@ static CITIZENS: &[Citizen] = &[
             acc(FiKind::LaPoste, "carmen.garcia@example.com", "madrid1981"),
             acc(FiKind::Ameli, "2810599134045", "123456"),
         ],
+        registry: RegistryCase::Found,
     },
     Citizen {
         key: "marie-helene-de-la-fontaine-eloise",
@@ -140,6 +225,7 @@ static CITIZENS: &[Citizen] = &[
             acc(FiKind::Msa, "2881169123087", "azerty"),
             acc(FiKind::LaPoste, "mh.delafontaine@example.fr", "azerty"),
         ],
+        registry: RegistryCase::Found,
     },
     Citizen {
         key: "ahmed-benali",
@@ -152,6 +238,7 @@ static CITIZENS: &[Citizen] = &[
         birthcountry: "99352",
         email: "ahmed.benali@example.fr",
         accounts: &[acc(FiKind::Impots, "1050622999017", "123456")],
+        registry: RegistryCase::Found,
     },
     Citizen {
         key: "jeanne-dupont",
@@ -169,6 +256,7 @@ static CITIZENS: &[Citizen] = &[
             acc(FiKind::LaPoste, "jeanne.dupont@example.fr", "123456"),
             acc(FiKind::Msa, "2920213055008", "123456"),
         ],
+        registry: RegistryCase::Found,
     },
     Citizen {
         key: "pierre-louis-martin",
@@ -184,6 +272,109 @@ static CITIZENS: &[Citizen] = &[
             acc(FiKind::Msa, "1011233063042", "tracteur"),
             acc(FiKind::Ameli, "1011233063042", "123456"),
         ],
+        registry: RegistryCase::Found,
+    },
+    Citizen {
+        key: "sophie-lefebvre",
+        // The registry knows her as "Sophie Anne Claire".
+        given_name: "Sophie",
+        family_name: "LEFEBVRE",
+        preferred_username: None,
+        birthdate: "1985-04-17",
+        gender: "female",
+        birthplace: "59350",
+        birthcountry: "99100",
+        email: "sophie.lefebvre@example.fr",
+        accounts: &[acc(
+            FiKind::LaPoste,
+            "sophie.lefebvre@example.fr",
+            "lille1985",
+        )],
+        registry: RegistryCase::Corrected,
+    },
+    Citizen {
+        key: "francoise-le-goff",
+        // The registry knows her as "Françoise" "LE GOFF".
+        given_name: "Francoise",
+        family_name: "Le Goff",
+        preferred_username: None,
+        birthdate: "1958-09-02",
+        gender: "female",
+        birthplace: "29019",
+        birthcountry: "99100",
+        email: "francoise.legoff@example.fr",
+        accounts: &[acc(FiKind::Impots, "2058092901934", "123456")],
+        registry: RegistryCase::Corrected,
+    },
+    Citizen {
+        key: "julien-rousseau",
+        // The FI's birth date is wrong: the registry's record says 1979-01-15.
+        given_name: "Julien Thomas",
+        family_name: "ROUSSEAU",
+        preferred_username: None,
+        birthdate: "1979-07-15",
+        gender: "male",
+        birthplace: "31555",
+        birthcountry: "99100",
+        email: "julien.rousseau@example.fr",
+        accounts: &[acc(FiKind::Ameli, "1790731555087", "123456")],
+        registry: RegistryCase::NotFound,
+    },
+    Citizen {
+        key: "nathalie-petit",
+        // PETIT is her married name; she was born MOREAU.
+        given_name: "Nathalie Christine",
+        family_name: "PETIT",
+        preferred_username: None,
+        birthdate: "1972-08-30",
+        gender: "female",
+        birthplace: "44109",
+        birthcountry: "99100",
+        email: "nathalie.petit@example.fr",
+        accounts: &[acc(FiKind::Msa, "2720844109056", "azerty")],
+        registry: RegistryCase::MarriedNameOnly,
+    },
+    Citizen {
+        key: "robert-girard",
+        // Deceased in 2023: his FI account was never closed.
+        given_name: "Robert André",
+        family_name: "GIRARD",
+        preferred_username: None,
+        birthdate: "1931-02-14",
+        gender: "male",
+        birthplace: "06088",
+        birthcountry: "99100",
+        email: "robert.girard@example.fr",
+        accounts: &[acc(FiKind::Impots, "1031020608841", "123456")],
+        registry: RegistryCase::Deceased,
+    },
+    Citizen {
+        key: "lea-roux",
+        // A typo at the FI: born in 1989, recorded as 1899.
+        given_name: "Léa",
+        family_name: "ROUX",
+        preferred_username: None,
+        birthdate: "1899-03-08",
+        gender: "female",
+        birthplace: "35238",
+        birthcountry: "99100",
+        email: "lea.roux@example.fr",
+        accounts: &[acc(FiKind::LaPoste, "lea.roux@example.fr", "rennes1989")],
+        registry: RegistryCase::Rejected,
+    },
+    Citizen {
+        key: "yasmine-el-amrani",
+        // Born in Morocco; her registry record answers slowly.
+        given_name: "Yasmine",
+        family_name: "EL AMRANI",
+        preferred_username: None,
+        birthdate: "1990-12-05",
+        gender: "female",
+        birthplace: "",
+        birthcountry: "99350",
+        email: "yasmine.elamrani@example.fr",
+        accounts: &[acc(FiKind::Ameli, "2901299350112", "123456")],
+        registry: RegistryCase::SlowFound,
     },
 ];
 
@@ -191,6 +382,11 @@ static CITIZENS: &[Citizen] = &[
 #[must_use]
 pub fn citizens() -> &'static [Citizen] {
     CITIZENS
+}
+
+/// The citizens for whom the sandbox's registry answers `case`.
+pub fn citizens_with(case: RegistryCase) -> impl Iterator<Item = &'static Citizen> {
+    CITIZENS.iter().filter(move |c| c.registry == case)
 }
 
 /// A citizen by [`Citizen::key`].
@@ -377,6 +573,29 @@ mod tests {
             None
         );
         assert_eq!(find_account(FiKind::Msa, "", ""), None);
+    }
+
+    #[test]
+    fn registry_cases_are_documented() {
+        for case in RegistryCase::ALL {
+            assert!(
+                pivot_proto::rnipp::RnippOutcome::CODES.contains(&case.outcome_code()),
+                "{case:?}"
+            );
+            assert_eq!(case.is_slow(), case == RegistryCase::SlowFound);
+        }
+        let keys = |case| citizens_with(case).map(|c| c.key).collect::<Vec<_>>();
+        assert_eq!(keys(RegistryCase::Found).len(), 7);
+        assert!(keys(RegistryCase::Found).contains(&"eric-mercier"));
+        assert_eq!(
+            keys(RegistryCase::Corrected),
+            ["sophie-lefebvre", "francoise-le-goff"]
+        );
+        assert_eq!(keys(RegistryCase::NotFound), ["julien-rousseau"]);
+        assert_eq!(keys(RegistryCase::MarriedNameOnly), ["nathalie-petit"]);
+        assert_eq!(keys(RegistryCase::Deceased), ["robert-girard"]);
+        assert_eq!(keys(RegistryCase::Rejected), ["lea-roux"]);
+        assert_eq!(keys(RegistryCase::SlowFound), ["yasmine-el-amrani"]);
     }
 
     #[test]

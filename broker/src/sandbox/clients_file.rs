@@ -10,8 +10,11 @@
 //! post_logout_redirect_uris = ["http://127.0.0.1:8080/"]
 //! # optional: scopes (default: every identity scope), auth_method
 //! # (client_secret_basic | client_secret_post | private_key_jwt | none),
-//! # jwks (inline JSON string, for private_key_jwt), id_token_alg (ES256|RS256),
-//! # userinfo_alg (ES256|RS256 for signed userinfo), entity_id.
+//! # jwks (inline JSON string: keys for private_key_jwt and/or encryption),
+//! # jwks_uri (where the keys are published instead), encryption_alg
+//! # (ECDH-ES | RSA-OAEP-256: ID token and userinfo encrypted with A256GCM),
+//! # id_token_alg (ES256|RS256), userinfo_alg (ES256|RS256 for signed
+//! # userinfo), entity_id, fi_allow / fi_deny (identity provider ids).
 //! ```
 
 use std::path::Path;
@@ -21,7 +24,7 @@ use serde::Deserialize;
 use super::SandboxError;
 use crate::{
     crypto::sha256_hex,
-    storage::{ClientAuthMethod, ClientRecord, SigningAlg},
+    storage::{ClientAuthMethod, ClientRecord, EncryptionAlg, SigningAlg},
 };
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +48,11 @@ struct Entry {
     id_token_alg: Option<String>,
     userinfo_alg: Option<String>,
     entity_id: Option<String>,
+    jwks_uri: Option<String>,
+    encryption_alg: Option<String>,
+    fi_allow: Option<Vec<String>>,
+    #[serde(default)]
+    fi_deny: Vec<String>,
 }
 
 /// Reads the clients of a file.
@@ -86,9 +94,23 @@ fn parse(text: &str, now: i64) -> Result<Vec<ClientRecord>, String> {
                 .map(serde_json::from_str)
                 .transpose()
                 .map_err(|x| x.to_string())?;
-            if (auth_method == ClientAuthMethod::PrivateKeyJwt) != jwks.is_some() {
+            let has_keys = jwks.is_some() || e.jwks_uri.is_some();
+            if auth_method == ClientAuthMethod::PrivateKeyJwt && !has_keys {
                 return Err(format!(
-                    "client {}: jwks goes with private_key_jwt",
+                    "client {}: private_key_jwt needs jwks or jwks_uri",
+                    e.client_id
+                ));
+            }
+            let encryption_alg = e
+                .encryption_alg
+                .as_deref()
+                .map(|a| {
+                    EncryptionAlg::parse(a).ok_or_else(|| format!("unknown encryption_alg {a}"))
+                })
+                .transpose()?;
+            if encryption_alg.is_some() && !has_keys {
+                return Err(format!(
+                    "client {}: encryption_alg needs jwks or jwks_uri",
                     e.client_id
                 ));
             }
@@ -110,6 +132,10 @@ fn parse(text: &str, now: i64) -> Result<Vec<ClientRecord>, String> {
                 userinfo_alg: alg(e.userinfo_alg.as_deref())?,
                 public_service: true,
                 created_at: now,
+                jwks_uri: e.jwks_uri,
+                encryption_alg,
+                fi_allow: e.fi_allow,
+                fi_deny: e.fi_deny,
             })
         })
         .collect()

@@ -6,6 +6,7 @@ pub mod citizens;
 pub mod clients_file;
 pub mod fi;
 pub mod fs;
+pub mod registry;
 
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
@@ -14,6 +15,7 @@ use std::{
 };
 
 use axum::{Router, middleware::from_fn};
+use pivot_proto::eidas::Eidas;
 use serde::Serialize;
 use tokio::{net::TcpListener, task::JoinHandle};
 use url::Url;
@@ -25,7 +27,7 @@ use crate::{
     crypto::{random_token, sha256_hex},
     secret::Secret,
     state::AppState,
-    storage::{ClientAuthMethod, ClientRecord, SigningAlg},
+    storage::{ClientAuthMethod, ClientRecord, EncryptionAlg, SigningAlg},
     web,
 };
 
@@ -61,21 +63,32 @@ pub enum SandboxError {
 /// How to start the sandbox.
 #[derive(Clone, Debug)]
 pub struct SandboxOptions {
-    /// First port: broker on it, FIs on +101…, services on +200…; `0` picks
-    /// free ports.
+    /// First port: the low broker on it, the high broker on +1, FIs on
+    /// +101…, services on +200…, the civil registry on +300; `0` picks free
+    /// ports.
     pub base_port: u16,
-    /// Where the broker keeps its database, keys and secrets.
+    /// Where the brokers keep their databases, keys and secrets (the high
+    /// platform in `high/` under it).
     pub data_dir: PathBuf,
-    /// Extra service providers to register (TOML, see [`clients_file`]).
+    /// Extra service providers to register at the low platform (TOML, see
+    /// [`clients_file`]).
     pub clients_file: Option<PathBuf>,
     /// The clock of every party.
     pub clock: SharedClock,
     /// Time allowed to an FI per call.
     pub fi_timeout_secs: u64,
+    /// Time the brokers allow the civil registry per check.
+    pub registry_timeout_secs: u64,
+    /// How long the registry's "slow" record takes to answer.
+    pub registry_slow_delay: Duration,
+    /// Also start the test-only providers (an `eidas3` FI on the high
+    /// platform). Off in the default sandbox.
+    pub test_providers: bool,
 }
 
 impl SandboxOptions {
-    /// Defaults: ports from 7000, system clock, 10 s FI time-out.
+    /// Defaults: ports from 7000, system clock, 10 s FI time-out, 5 s
+    /// registry time-out, no test-only providers.
     #[must_use]
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
@@ -84,6 +97,9 @@ impl SandboxOptions {
             clients_file: None,
             clock: std::sync::Arc::new(crate::clock::SystemClock),
             fi_timeout_secs: 10,
+            registry_timeout_secs: 5,
+            registry_slow_delay: Duration::from_secs(20),
+            test_providers: false,
         }
     }
 }
@@ -99,6 +115,8 @@ pub struct ServiceInfo {
     pub url: String,
     /// Its client id at the broker.
     pub client_id: String,
+    /// The platform it uses (`low` or `high`).
+    pub platform: &'static str,
 }
 
 /// A demo FI as shown to testers.
@@ -115,19 +133,36 @@ pub struct FiInfo {
     pub control: fi::FiControl,
 }
 
+/// One broker platform of the sandbox.
+#[derive(Debug, Clone)]
+pub struct PlatformInfo {
+    /// Base URL.
+    pub url: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Its state (tests reach storage and keys through it).
+    pub state: AppState,
+}
+
 /// A running sandbox. Dropping it stops every server.
 #[derive(Debug)]
 pub struct Sandbox {
-    /// The broker's base URL.
+    /// The low platform's (FranceConnect) base URL.
     pub broker_url: String,
-    /// The broker's issuer.
+    /// The low platform's issuer.
     pub issuer: String,
+    /// The low platform's state.
+    pub state: AppState,
+    /// The high platform (FranceConnect+).
+    pub high: PlatformInfo,
     /// Demo services.
     pub services: Vec<ServiceInfo>,
     /// Demo identity providers.
     pub fis: Vec<FiInfo>,
-    /// The broker's state (tests reach storage and keys through it).
-    pub state: AppState,
+    /// The civil registry's base URL.
+    pub registry_url: String,
+    /// Switch to make the registry misbehave (tests).
+    pub registry: registry::RegistryControl,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -140,23 +175,47 @@ impl Drop for Sandbox {
 }
 
 const HOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-/// Client id of the broker at every demo FI.
+/// Client id of the low broker at every demo FI.
 const BROKER_AT_FI: &str = "pivot-broker";
+/// Client id of the high broker at every demo FI.
+const HIGH_BROKER_AT_FI: &str = "pivot-broker-plus";
 
-/// The demo services: (slug, name, scopes, port offset).
-const SERVICES: &[(&str, &str, &str, u16)] = &[
-    (
-        "mairie",
-        "Mairie de Pivotville",
-        "openid identite_pivot email preferred_username amr idp_id",
-        200,
-    ),
-    (
-        "mediatheque",
-        "Médiathèque de Pivotville",
-        "openid profile birth email",
-        201,
-    ),
+/// A demo service: slug, name, scopes asked, port offset, platform
+/// (`true` = high), `acr_values` sent.
+struct DemoService {
+    slug: &'static str,
+    name: &'static str,
+    scopes: &'static str,
+    offset: u16,
+    high: bool,
+    acr: &'static str,
+}
+
+const SERVICES: &[DemoService] = &[
+    DemoService {
+        slug: "mairie",
+        name: "Mairie de Pivotville",
+        scopes: "openid identite_pivot email preferred_username amr idp_id",
+        offset: 200,
+        high: false,
+        acr: "eidas1",
+    },
+    DemoService {
+        slug: "mediatheque",
+        name: "Médiathèque de Pivotville",
+        scopes: "openid profile birth email",
+        offset: 201,
+        high: false,
+        acr: "eidas1",
+    },
+    DemoService {
+        slug: "renovation",
+        name: "Aides à la rénovation énergétique",
+        scopes: "openid identite_pivot email rnipp_identite_pivot amr",
+        offset: 202,
+        high: true,
+        acr: "eidas2",
+    },
 ];
 
 async fn bind(base: u16, offset: u16) -> Result<TcpListener, SandboxError> {
@@ -201,83 +260,172 @@ fn party(router: Router, dsfr: Option<&std::path::Path>) -> Router {
 fn all_scopes() -> Vec<String> {
     pivot_proto::scope::KNOWN_IDENTITY_SCOPES
         .iter()
+        .chain(pivot_proto::scope::RNIPP_SCOPES)
         .map(|s| (*s).to_owned())
         .collect()
 }
 
+/// What both brokers share in the sandbox.
+struct BrokerCommon<'a> {
+    opts: &'a SandboxOptions,
+    fi_urls: &'a [(fi::FiKind, String)],
+    fi_secret: &'a Secret,
+    registry: &'a crate::rnipp::RegistryConfig,
+}
+
+/// Configuration of one broker platform: the FIs it offers (and the levels
+/// each may assert there), its storage, its platform rules.
+fn broker_config(
+    c: &BrokerCommon<'_>,
+    listener: &TcpListener,
+    platform: PlatformConfig,
+    data_dir: PathBuf,
+    client_id: &str,
+) -> Result<FileConfig, SandboxError> {
+    let mut idps = Vec::new();
+    for (kind, url) in c.fi_urls {
+        let levels: Vec<Eidas> = kind
+            .default_levels()
+            .iter()
+            .copied()
+            .filter(|l| platform.acr_values.contains(l))
+            .collect();
+        if levels.is_empty() {
+            continue;
+        }
+        idps.push(IdpConfig {
+            id: kind.id().to_owned(),
+            name: kind.display_name().to_owned(),
+            issuer: parse_url(url)?,
+            client_id: client_id.to_owned(),
+            client_secret: Some(c.fi_secret.clone()),
+            client_secret_file: None,
+            acr_values: levels,
+            enabled: true,
+        });
+    }
+    let url = url_of(listener)?;
+    Ok(FileConfig {
+        server: ServerConfig {
+            listen: listener
+                .local_addr()
+                .map_err(|e| SandboxError::Other(e.to_string()))?,
+            public_url: parse_url(&url)?,
+        },
+        storage: StorageConfig {
+            database_url: format!("sqlite://{}", data_dir.join("pivot.db").display()),
+            data_dir,
+        },
+        secrets: SecretsConfig::default(),
+        platform: PlatformConfig {
+            fi_timeout_secs: c.opts.fi_timeout_secs,
+            ..platform
+        },
+        identity_providers: idps,
+        registry: Some(c.registry.clone()),
+        dsfr_dir: None,
+    })
+}
+
 impl Sandbox {
-    /// Starts the broker, the demo FIs and the demo services.
+    /// Starts both brokers, the civil registry, the demo FIs and the demo
+    /// services.
     ///
     /// # Errors
     /// When a port is taken or a party cannot start.
     pub async fn start(opts: SandboxOptions) -> Result<Self, SandboxError> {
         let base = opts.base_port;
-        let broker_l = bind(base, 0).await?;
-        let broker_url = url_of(&broker_l)?;
+        let low_l = bind(base, 0).await?;
+        let high_l = bind(base, 1).await?;
+        let registry_l = bind(base, 300).await?;
+        let mut kinds: Vec<fi::FiKind> = fi::FiKind::ALL.to_vec();
+        if opts.test_providers {
+            kinds.extend(fi::FiKind::TEST_ONLY);
+        }
         let mut fi_ls = Vec::new();
-        for (n, kind) in fi::FiKind::ALL.into_iter().enumerate() {
+        for (n, kind) in kinds.into_iter().enumerate() {
             let l = bind(base, 101 + u16::try_from(n).unwrap_or(0)).await?;
             fi_ls.push((kind, l));
         }
         let mut fs_ls = Vec::new();
-        for (slug, name, scopes, offset) in SERVICES {
-            fs_ls.push((*slug, *name, *scopes, bind(base, *offset).await?));
+        for sv in SERVICES {
+            fs_ls.push((sv, bind(base, sv.offset).await?));
         }
+        let low_url = url_of(&low_l)?;
+        let high_url = url_of(&high_l)?;
+        let registry_url = url_of(&registry_l)?;
+        let fi_urls = fi_ls
+            .iter()
+            .map(|(k, l)| Ok((*k, url_of(l)?)))
+            .collect::<Result<Vec<_>, SandboxError>>()?;
 
-        // The broker, configured with the demo FIs.
+        // The civil registry.
+        let registry_key = Secret::new(random_token(32));
+        let registry_control = registry::RegistryControl::default();
+        let registry_router = registry::router(
+            registry::RegistrySpec {
+                slow_delay: opts.registry_slow_delay,
+                ..registry::RegistrySpec::new(registry_key.clone())
+            },
+            registry_control.clone(),
+            opts.clock.clone(),
+        );
+        let mut tasks = vec![spawn(registry_l, registry_router)];
+
+        // The two brokers.
         let fi_secret = Secret::new(random_token(32));
-        let mut idps = Vec::new();
-        for (kind, l) in &fi_ls {
-            idps.push(IdpConfig {
-                id: kind.id().to_owned(),
-                name: kind.display_name().to_owned(),
-                issuer: parse_url(&url_of(l)?)?,
-                client_id: BROKER_AT_FI.to_owned(),
-                client_secret: Some(fi_secret.clone()),
-                client_secret_file: None,
-                acr_values: vec![pivot_proto::eidas::Eidas::Eidas1],
-                enabled: true,
-            });
-        }
-        let cfg = FileConfig {
-            server: ServerConfig {
-                listen: broker_l
-                    .local_addr()
-                    .map_err(|e| SandboxError::Other(e.to_string()))?,
-                public_url: parse_url(&broker_url)?,
+        let common = BrokerCommon {
+            opts: &opts,
+            fi_urls: &fi_urls,
+            fi_secret: &fi_secret,
+            registry: &crate::rnipp::RegistryConfig {
+                url: parse_url(&registry_url)?,
+                api_key: Some(registry_key),
+                api_key_file: None,
+                timeout_secs: opts.registry_timeout_secs,
             },
-            storage: StorageConfig {
-                database_url: format!("sqlite://{}", opts.data_dir.join("pivot.db").display()),
-                data_dir: opts.data_dir.clone(),
-            },
-            secrets: SecretsConfig::default(),
-            platform: PlatformConfig {
-                fi_timeout_secs: opts.fi_timeout_secs,
-                ..PlatformConfig::default()
-            },
-            identity_providers: idps,
-            dsfr_dir: None,
         };
-        let state = app::build_state(&cfg, opts.clock.clone()).await?;
+        let low_cfg = broker_config(
+            &common,
+            &low_l,
+            PlatformConfig::default(),
+            opts.data_dir.clone(),
+            BROKER_AT_FI,
+        )?;
+        let high_cfg = broker_config(
+            &common,
+            &high_l,
+            PlatformConfig::high(),
+            opts.data_dir.join("high"),
+            HIGH_BROKER_AT_FI,
+        )?;
+        let state = app::build_state(&low_cfg, opts.clock.clone()).await?;
+        let high_state = app::build_state(&high_cfg, opts.clock.clone()).await?;
         let dsfr = state.cfg.dsfr_dir.clone();
         let issuer = state.cfg.issuer.clone();
-        let mut tasks = vec![
-            spawn(broker_l, app::router(state.clone())),
+        tasks.extend([
+            spawn(low_l, app::router(state.clone())),
             app::spawn_purge(state.clone()),
-        ];
+            spawn(high_l, app::router(high_state.clone())),
+            app::spawn_purge(high_state.clone()),
+        ]);
 
-        // The demo FIs, each with the broker registered as its client.
-        let reg = fi::FiClientReg {
-            client_id: BROKER_AT_FI.to_owned(),
-            client_secret: fi_secret,
-            redirect_uris: vec![format!("{broker_url}/api/v2/fi/callback")],
-            post_logout_redirect_uris: vec![format!("{broker_url}/api/v2/fi/logout-callback")],
+        // The demo FIs, each with both brokers registered as clients.
+        let reg = |client_id: &str, url: &str| fi::FiClientReg {
+            client_id: client_id.to_owned(),
+            client_secret: fi_secret.clone(),
+            redirect_uris: vec![format!("{url}/api/v2/fi/callback")],
+            post_logout_redirect_uris: vec![format!("{url}/api/v2/fi/logout-callback")],
         };
+        let regs = vec![
+            reg(BROKER_AT_FI, &low_url),
+            reg(HIGH_BROKER_AT_FI, &high_url),
+        ];
         let mut fis = Vec::new();
         for (kind, l) in fi_ls {
             let url = url_of(&l)?;
             let control = fi::FiControl::default();
-            let spec = fi::FiSpec::demo(kind, parse_url(&url)?, vec![reg.clone()]);
+            let spec = fi::FiSpec::demo(kind, parse_url(&url)?, regs.clone());
             let router = fi::router(
                 spec,
                 control.clone(),
@@ -293,33 +441,38 @@ impl Sandbox {
             });
         }
 
-        // The demo services, registered at the broker.
+        // The demo services, registered at their broker.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| SandboxError::Other(e.to_string()))?;
         let mut services = Vec::new();
-        for (slug, name, scopes, l) in fs_ls {
+        for (sv, l) in fs_ls {
             let url = url_of(&l)?;
-            let client_id = format!("sandbox-{slug}");
-            let secret = format!("sandbox-secret-{slug}");
+            let client_id = format!("sandbox-{}", sv.slug);
+            let secret = format!("sandbox-secret-{}", sv.slug);
+            let (st, iss) = if sv.high {
+                (&high_state, high_state.cfg.issuer.clone())
+            } else {
+                (&state, issuer.clone())
+            };
             let spec = fs::FsSpec {
-                slug: slug.to_owned(),
-                name: name.to_owned(),
+                slug: sv.slug.to_owned(),
+                name: sv.name.to_owned(),
                 public_url: parse_url(&url)?,
-                broker_issuer: parse_url(&issuer)?,
+                broker_issuer: parse_url(&iss)?,
                 client_id: client_id.clone(),
                 client_secret: Secret::new(secret.clone()),
-                scopes: scopes.split(' ').map(str::to_owned).collect(),
-                acr_values: "eidas1".to_owned(),
+                scopes: sv.scopes.split(' ').map(str::to_owned).collect(),
+                acr_values: sv.acr.to_owned(),
+                encryption: sv.high.then_some(EncryptionAlg::EcdhEs),
             };
-            state
-                .store
+            st.store
                 .put_client(&ClientRecord {
                     client_id: client_id.clone(),
-                    entity_id: format!("sandbox-entity-{slug}"),
-                    name: name.to_owned(),
+                    entity_id: format!("sandbox-entity-{}", sv.slug),
+                    name: sv.name.to_owned(),
                     secret_hash: Some(sha256_hex(&secret)),
                     auth_method: ClientAuthMethod::ClientSecretBasic,
                     jwks: None,
@@ -329,7 +482,11 @@ impl Sandbox {
                     id_token_alg: SigningAlg::ES256,
                     userinfo_alg: None,
                     public_service: true,
-                    created_at: state.now(),
+                    created_at: st.now(),
+                    jwks_uri: sv.high.then(|| spec.jwks_uri()),
+                    encryption_alg: spec.encryption,
+                    fi_allow: None,
+                    fi_deny: Vec::new(),
                 })
                 .await?;
             let router = fs::router_with_clock(
@@ -340,10 +497,11 @@ impl Sandbox {
             );
             tasks.push(spawn(l, party(router, dsfr.as_deref())));
             services.push(ServiceInfo {
-                slug: slug.to_owned(),
-                name: name.to_owned(),
+                slug: sv.slug.to_owned(),
+                name: sv.name.to_owned(),
                 url,
                 client_id,
+                platform: if sv.high { "high" } else { "low" },
             });
         }
         if let Some(path) = &opts.clients_file {
@@ -352,11 +510,18 @@ impl Sandbox {
             }
         }
         Ok(Self {
-            broker_url,
+            broker_url: low_url,
             issuer,
+            state,
+            high: PlatformInfo {
+                url: high_url,
+                issuer: high_state.cfg.issuer.clone(),
+                state: high_state,
+            },
             services,
             fis,
-            state,
+            registry_url,
+            registry: registry_control,
             tasks,
         })
     }
@@ -384,6 +549,9 @@ impl Sandbox {
         serde_json::json!({
             "broker": self.broker_url,
             "issuer": self.issuer,
+            "broker_high": self.high.url,
+            "issuer_high": self.high.issuer,
+            "registry": self.registry_url,
             "services": self.services,
             "identity_providers": self.fis,
             "citizens": citizens,
@@ -402,15 +570,33 @@ impl Sandbox {
             "  Broker (FranceConnect)   {}   issuer {}",
             self.broker_url, self.issuer
         );
+        let _ = writeln!(
+            s,
+            "  Broker (FranceConnect+)  {}   issuer {}",
+            self.high.url, self.high.issuer
+        );
+        let _ = writeln!(s, "  Civil registry (RNIPP)   {}", self.registry_url);
         for sv in &self.services {
+            let plus = if sv.platform == "high" {
+                " (FranceConnect+)"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 s,
-                "  Service  {:<28} {}   (client_id {})",
+                "  Service  {:<36} {}   (client_id {}){plus}",
                 sv.name, sv.url, sv.client_id
             );
         }
         for f in &self.fis {
-            let _ = writeln!(s, "  Identity provider {:<19} {}", f.name, f.url);
+            let _ = writeln!(s, "  Identity provider {:<27} {}", f.name, f.url);
+            if f.id == "laposte" || f.id == "test-eidas3" {
+                let _ = writeln!(
+                    s,
+                    "      one-time codes (eidas2 and above): {}/telephone",
+                    f.url
+                );
+            }
         }
         let _ = writeln!(
             s,

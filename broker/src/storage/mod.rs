@@ -95,6 +95,41 @@ impl SigningAlg {
     }
 }
 
+/// The key-management algorithm of a JWE addressed to a client; content is
+/// always encrypted with `A256GCM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EncryptionAlg {
+    /// ECDH-ES (direct key agreement) on a P-256 key.
+    #[serde(rename = "ECDH-ES")]
+    EcdhEs,
+    /// RSAES-OAEP with SHA-256 on an RSA key.
+    #[serde(rename = "RSA-OAEP-256")]
+    RsaOaep256,
+}
+
+impl EncryptionAlg {
+    /// Every supported algorithm.
+    pub const ALL: [EncryptionAlg; 2] = [Self::EcdhEs, Self::RsaOaep256];
+
+    /// The JOSE name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EcdhEs => "ECDH-ES",
+            Self::RsaOaep256 => "RSA-OAEP-256",
+        }
+    }
+
+    /// Parses a JOSE name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// The only content-encryption algorithm used for JWE.
+pub const ENCRYPTION_ENC: &str = "A256GCM";
+
 /// A registered service provider (FS) client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientRecord {
@@ -126,6 +161,26 @@ pub struct ClientRecord {
     pub public_service: bool,
     /// Registration time (Unix seconds).
     pub created_at: i64,
+    /// Where the client publishes its public keys (instead of `jwks`).
+    pub jwks_uri: Option<String>,
+    /// When set, the ID token and userinfo are signed then encrypted to the
+    /// client's key with this algorithm and `A256GCM`.
+    pub encryption_alg: Option<EncryptionAlg>,
+    /// The identity providers this client accepts (`None`: all).
+    pub fi_allow: Option<Vec<String>>,
+    /// The identity providers this client refuses.
+    pub fi_deny: Vec<String>,
+}
+
+impl ClientRecord {
+    /// Whether this client accepts the identity provider `fi_id`.
+    #[must_use]
+    pub fn accepts_fi(&self, fi_id: &str) -> bool {
+        self.fi_allow
+            .as_ref()
+            .is_none_or(|allow| allow.iter().any(|a| a == fi_id))
+            && !self.fi_deny.iter().any(|d| d == fi_id)
+    }
 }
 
 /// A stored authorization code.

@@ -9,8 +9,8 @@ use sqlx::{
 };
 
 use super::{
-    AccountRepo, ClientAuthMethod, ClientRecord, ClientRepo, CodeRedemption, CodeRow, GrantRepo,
-    SessionRepo, SigningAlg, Storage, StorageError, TokenRow,
+    AccountRepo, ClientAuthMethod, ClientRecord, ClientRepo, CodeRedemption, CodeRow,
+    EncryptionAlg, GrantRepo, SessionRepo, SigningAlg, Storage, StorageError, TokenRow,
 };
 
 /// SQLite-backed storage.
@@ -83,6 +83,19 @@ fn client_from_row(r: &SqliteRow) -> Result<ClientRecord, StorageError> {
         userinfo_alg: ui_alg.as_deref().and_then(SigningAlg::parse),
         public_service: r.try_get::<i64, _>("public_service")? != 0,
         created_at: r.try_get("created_at")?,
+        jwks_uri: r.try_get("jwks_uri")?,
+        encryption_alg: match r.try_get::<Option<String>, _>("encryption_alg")? {
+            Some(a) => Some(
+                EncryptionAlg::parse(&a)
+                    .ok_or_else(|| StorageError::Corrupt(format!("encryption alg {a}")))?,
+            ),
+            None => None,
+        },
+        fi_allow: r
+            .try_get::<Option<String>, _>("fi_allow")?
+            .map(|l| parse_list(&l))
+            .transpose()?,
+        fi_deny: parse_list(&r.try_get::<String, _>("fi_deny")?)?,
     })
 }
 
@@ -99,8 +112,9 @@ impl ClientRepo for SqliteStorage {
     async fn put_client(&self, c: &ClientRecord) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT OR REPLACE INTO clients (client_id, entity_id, name, secret_hash, auth_method, jwks, \
-             redirect_uris, post_logout_redirect_uris, scopes, id_token_alg, userinfo_alg, public_service, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             redirect_uris, post_logout_redirect_uris, scopes, id_token_alg, userinfo_alg, public_service, created_at, \
+             jwks_uri, encryption_alg, fi_allow, fi_deny) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&c.client_id)
         .bind(&c.entity_id)
@@ -115,6 +129,10 @@ impl ClientRepo for SqliteStorage {
         .bind(c.userinfo_alg.map(SigningAlg::as_str))
         .bind(i64::from(c.public_service))
         .bind(c.created_at)
+        .bind(&c.jwks_uri)
+        .bind(c.encryption_alg.map(EncryptionAlg::as_str))
+        .bind(c.fi_allow.as_deref().map(json_list))
+        .bind(json_list(&c.fi_deny))
         .execute(&self.pool)
         .await?;
         Ok(())

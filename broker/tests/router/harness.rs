@@ -203,6 +203,10 @@ pub fn client(client_id: &str, auth_method: ClientAuthMethod) -> ClientRecord {
         userinfo_alg: None,
         public_service: true,
         created_at: 0,
+        jwks_uri: None,
+        encryption_alg: None,
+        fi_allow: None,
+        fi_deny: Vec::new(),
     }
 }
 
@@ -225,6 +229,7 @@ pub fn config(dir: &std::path::Path) -> FileConfig {
             fi_timeout_secs: 2,
             ..PlatformConfig::default()
         },
+        registry: None,
         identity_providers: vec![IdpConfig {
             id: CLOSED_FI.into(),
             name: CLOSED_FI_NAME.into(),
@@ -515,6 +520,7 @@ pub fn identity() -> FiIdentity {
 pub fn login(now: i64) -> SsoLogin {
     SsoLogin {
         identity: identity(),
+        registry: Some(identity().pivot),
         fi_id: CLOSED_FI.into(),
         acr: Eidas::Eidas1,
         amr: vec!["pwd".into()],

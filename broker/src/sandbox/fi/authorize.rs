@@ -1,5 +1,6 @@
-//! `GET|POST /authorize`: validates the request, answers from the FI
-//! session (SSO) when it can, else shows the login form.
+//! `GET|POST /authorize`: validates the request, picks the level to assert
+//! from `acr_values`, answers from the FI session (SSO) when it is strong
+//! enough, else shows the login form.
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use time::{Duration, OffsetDateTime};
 use super::{
     FiState, Params,
     error::{HttpError, OAuthCode},
+    level::needs_second_factor,
     login,
     store::{AuthRequest, CodeGrant},
 };
@@ -151,6 +153,8 @@ fn authorize(st: &FiState, jar: &CookieJar, p: Params) -> Result<Response, HttpE
         Some(Err(_)) => return fail(OAuthCode::InvalidRequest, "max_age must be an integer"),
     };
 
+    let acr = st.level_for(p.get("acr_values"));
+    let second_factor = needs_second_factor(acr);
     let request = AuthRequest {
         client_id: client.client_id.clone(),
         redirect_uri: redirect_uri.clone(),
@@ -158,16 +162,20 @@ fn authorize(st: &FiState, jar: &CookieJar, p: Params) -> Result<Response, HttpE
         nonce: nonce.to_owned(),
         code_challenge,
         scopes,
+        acr,
     };
 
-    // SSO at the FI: a live session answers at once unless the client
-    // insists on a fresh login.
+    // SSO at the FI: a live session strong enough for the level answers at
+    // once unless the client insists on a fresh login.
     let session = jar
         .get(&st.cookie_name())
         .and_then(|c| st.store.session(c.value(), now))
-        .filter(|s| max_age.is_none_or(|age| s.auth_time + age >= now));
+        .filter(|s| max_age.is_none_or(|age| s.auth_time + age >= now))
+        .filter(|s| s.second_factor || !second_factor);
     match session {
-        Some(s) if !prompt.login => return issue_code(st, request, s.citizen, s.auth_time, now),
+        Some(s) if !prompt.login => {
+            return issue_code(st, request, s.citizen, s.auth_time, s.second_factor, now);
+        }
         _ if prompt.none => {
             return fail(
                 OAuthCode::LoginRequired,
@@ -178,7 +186,14 @@ fn authorize(st: &FiState, jar: &CookieJar, p: Params) -> Result<Response, HttpE
     }
 
     let pending_id = st.store.new_pending(request, now);
-    login::render_form(st, &pending_id, login::FormState::default())
+    login::render_form(
+        st,
+        &pending_id,
+        login::FormState {
+            second_factor,
+            ..login::FormState::default()
+        },
+    )
 }
 
 /// A PKCE S256 challenge: 43 base64url characters.
@@ -188,19 +203,21 @@ fn is_s256_challenge(c: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Redirects to the (validated) client with a code for `citizen`.
+/// Redirects to the (validated) client with a code for `citizen`, who
+/// logged in at `auth_time` with a password and, when `second_factor`, a
+/// one-time code.
 pub(super) fn issue_code(
     st: &FiState,
     request: AuthRequest,
     citizen: &'static Citizen,
     auth_time: OffsetDateTime,
+    second_factor: bool,
     now: OffsetDateTime,
 ) -> Result<Response, HttpError> {
     let redirect_uri = request.redirect_uri.clone();
     let state = request.state.clone();
-    let code = st
-        .store
-        .new_code(CodeGrant::new(request, citizen, auth_time, now), now);
+    let grant = CodeGrant::new(request, citizen, auth_time, second_factor, now);
+    let code = st.store.new_code(grant, now);
     redirect_to_client(st, &redirect_uri, &[("code", &code), ("state", &state)])
 }
 

@@ -9,6 +9,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use pivot_proto::eidas::Eidas;
 
 /// How a demo FI behaves.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -28,6 +29,13 @@ pub enum FiBehaviour {
     Slow(std::time::Duration),
     /// Every endpoint answers `503 Service Unavailable`.
     Unavailable,
+    /// The FI authenticates at this level and asserts it as `acr`, whatever
+    /// the request asked and whatever levels the FI supports: a password
+    /// alone below `eidas2`, a password and a one-time code from `eidas2`
+    /// up. The ID token's `acr` is this level whenever the switch is on at
+    /// the token request. Lets tests check that the broker refuses a level
+    /// lower than the one it asked.
+    AssertAcr(Eidas),
 }
 
 /// Shared, switchable behaviour of one FI. Clones share the same setting.

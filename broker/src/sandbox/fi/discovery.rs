@@ -37,6 +37,7 @@ pub(super) fn metadata(state: &FiState) -> Value {
         "amr",
     ];
     claims.extend_from_slice(userinfo::IDENTITY_CLAIMS);
+    let levels: Vec<&str> = state.spec.levels.iter().map(|l| l.as_str()).collect();
     json!({
         "issuer": state.issuer,
         "authorization_endpoint": state.endpoint("/authorize"),
@@ -54,7 +55,7 @@ pub(super) fn metadata(state: &FiState) -> Value {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
-        "acr_values_supported": [state.spec.acr],
+        "acr_values_supported": levels,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

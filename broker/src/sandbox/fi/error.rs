@@ -29,6 +29,9 @@ pub enum FiError {
         /// The URI as registered.
         uri: String,
     },
+    /// The spec gives the FI no eIDAS level to assert.
+    #[error("an identity provider needs at least one eIDAS level")]
+    NoLevel,
     /// Key generation or signing failed.
     #[error("JOSE error: {0}")]
     Jose(#[from] josekit::JoseError),

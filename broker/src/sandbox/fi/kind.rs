@@ -1,6 +1,8 @@
-//! The four demo identity providers and what makes each one's login form
-//! look like the real one (labels, hints, identifier format).
+//! The demo identity providers and what makes each one's login form look
+//! like the real one (labels, hints, identifier format), plus a test-only
+//! provider asserting `eidas3`.
 
+use pivot_proto::eidas::Eidas;
 use serde::{Deserialize, Serialize};
 
 use super::keys::SignAlg;
@@ -17,6 +19,12 @@ pub enum FiKind {
     LaPoste,
     /// MSA (Mutualité sociale agricole): numéro de sécurité sociale + mot de passe.
     Msa,
+    /// A test-only provider asserting `eidas2` and `eidas3` after a password
+    /// and a one-time code; it accepts the citizens' La Poste accounts (see
+    /// [`super::demo_login`]). Not in [`FiKind::ALL`]: the default sandbox
+    /// does not show it.
+    #[serde(rename = "test-eidas3")]
+    TestHigh,
 }
 
 /// How the login identifier of an FI is shaped.
@@ -35,6 +43,9 @@ impl FiKind {
     /// Every kind, in display order.
     pub const ALL: [FiKind; 4] = [FiKind::Impots, FiKind::Ameli, FiKind::LaPoste, FiKind::Msa];
 
+    /// Kinds that only tests start (never shown by the default sandbox).
+    pub const TEST_ONLY: [FiKind; 1] = [FiKind::TestHigh];
+
     /// Stable identifier used in URLs, configuration and `sub` derivation.
     #[must_use]
     pub const fn id(self) -> &'static str {
@@ -43,13 +54,29 @@ impl FiKind {
             FiKind::Ameli => "ameli",
             FiKind::LaPoste => "laposte",
             FiKind::Msa => "msa",
+            FiKind::TestHigh => "test-eidas3",
         }
     }
 
-    /// Parses [`FiKind::id`].
+    /// Parses [`FiKind::id`] (test-only kinds included).
     #[must_use]
     pub fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.id() == id)
+        Self::ALL
+            .into_iter()
+            .chain(Self::TEST_ONLY)
+            .find(|k| k.id() == id)
+    }
+
+    /// The eIDAS levels the sandbox lets this FI assert, lowest first:
+    /// `eidas1` for impots.gouv, ameli and MSA; `eidas1` and `eidas2` for La
+    /// Poste; `eidas2` and `eidas3` for the test provider.
+    #[must_use]
+    pub const fn default_levels(self) -> &'static [Eidas] {
+        match self {
+            FiKind::Impots | FiKind::Ameli | FiKind::Msa => &[Eidas::Eidas1],
+            FiKind::LaPoste => &[Eidas::Eidas1, Eidas::Eidas2],
+            FiKind::TestHigh => &[Eidas::Eidas2, Eidas::Eidas3],
+        }
     }
 
     /// Name shown to citizens.
@@ -60,6 +87,7 @@ impl FiKind {
             FiKind::Ameli => "ameli.fr",
             FiKind::LaPoste => "L'Identité Numérique La Poste",
             FiKind::Msa => "MSA",
+            FiKind::TestHigh => "Fournisseur d'identité de test (eidas3)",
         }
     }
 
@@ -71,6 +99,7 @@ impl FiKind {
             FiKind::Ameli => "Compte ameli — l'Assurance Maladie",
             FiKind::LaPoste => "Votre identité numérique",
             FiKind::Msa => "Mon espace privé — Mutualité sociale agricole",
+            FiKind::TestHigh => "Niveau eIDAS élevé, réservé aux tests",
         }
     }
 
@@ -82,6 +111,7 @@ impl FiKind {
             FiKind::Ameli => "Connexion à mon compte ameli",
             FiKind::LaPoste => "Connexion à L'Identité Numérique La Poste",
             FiKind::Msa => "Connexion à mon espace privé MSA",
+            FiKind::TestHigh => "Connexion au fournisseur d'identité de test (eidas3)",
         }
     }
 
@@ -91,7 +121,7 @@ impl FiKind {
         match self {
             FiKind::Impots => LoginFormat::FiscalNumber,
             FiKind::Ameli | FiKind::Msa => LoginFormat::SocialSecurityNumber,
-            FiKind::LaPoste => LoginFormat::Email,
+            FiKind::LaPoste | FiKind::TestHigh => LoginFormat::Email,
         }
     }
 
@@ -113,7 +143,7 @@ impl FiKind {
             FiKind::Ameli => {
                 "13 caractères (disponible sur vos relevés de remboursement). Exemple : 1 48 05 99 999 356"
             }
-            FiKind::LaPoste => "Format attendu : nom@domaine.fr",
+            FiKind::LaPoste | FiKind::TestHigh => "Format attendu : nom@domaine.fr",
             FiKind::Msa => "13 caractères, sans la clé (figure sur votre carte Vitale).",
         }
     }
@@ -172,7 +202,7 @@ impl FiKind {
     pub const fn default_sign_alg(self) -> SignAlg {
         match self {
             FiKind::Impots | FiKind::Msa => SignAlg::Rs256,
-            FiKind::Ameli | FiKind::LaPoste => SignAlg::Es256,
+            FiKind::Ameli | FiKind::LaPoste | FiKind::TestHigh => SignAlg::Es256,
         }
     }
 

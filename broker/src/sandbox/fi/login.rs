@@ -1,4 +1,6 @@
-//! The login form: `POST /login` (credentials) and `POST /abandon`.
+//! The login form: `POST /login` (credentials) and `POST /abandon`. When
+//! the level needs a second factor, a right password leads to the one-time
+//! code page ([`super::otp`]) instead of back to the client.
 
 use std::sync::Arc;
 
@@ -13,14 +15,17 @@ use axum_extra::extract::{
     cookie::{Cookie, SameSite},
 };
 use serde_json::json;
+use time::OffsetDateTime;
 
 use super::{
-    FiState, Params,
+    FiState, Params, accounts,
     authorize::{issue_code, redirect_error},
     error::{HttpError, OAuthCode},
-    store::MAX_FAILURES,
+    level::needs_second_factor,
+    otp,
+    store::{MAX_FAILURES, Pending},
 };
-use crate::sandbox::citizens::{self, find_account};
+use crate::sandbox::citizens::Citizen;
 
 /// Name of the hidden field carrying the pending request id.
 pub(super) const REQUEST_ID_FIELD: &str = "request_id";
@@ -34,6 +39,8 @@ pub(super) struct FormState<'a> {
     pub login: &'a str,
     /// Too many failures: only "Abandonner" is offered.
     pub locked: bool,
+    /// The level needs a one-time code after the password (announced).
+    pub second_factor: bool,
 }
 
 /// Renders the login page for a pending request.
@@ -43,7 +50,8 @@ pub(super) fn render_form(
     form: FormState<'_>,
 ) -> Result<Response, HttpError> {
     let kind = st.kind();
-    let accounts: Vec<_> = citizens::accounts_for(kind)
+    let accounts: Vec<_> = accounts::demo_logins(kind)
+        .into_iter()
         .map(|(c, a)| json!({ "name": c.display_name(), "login": a.login, "password": a.password }))
         .collect();
     let status = match (&form.error, form.locked) {
@@ -72,13 +80,14 @@ pub(super) fn render_form(
             "error": form.error,
             "login_value": form.login,
             "locked": form.locked,
+            "second_factor": form.second_factor,
             "accounts": accounts,
         }),
     )
 }
 
 /// The page shown when the pending request is gone.
-fn expired(st: &FiState) -> Result<Response, HttpError> {
+pub(super) fn expired(st: &FiState) -> Result<Response, HttpError> {
     st.error_page(
         StatusCode::BAD_REQUEST,
         "Demande expirée",
@@ -98,12 +107,14 @@ pub(super) async fn submit(
     let Some(pending) = st.store.pending(id, now) else {
         return expired(&st);
     };
+    let second_factor = needs_second_factor(pending.request.acr);
     let locked = FormState {
         error: Some(format!(
             "Vous avez saisi {MAX_FAILURES} fois un identifiant ou un mot de passe incorrect. Par sécurité, cette demande de connexion est bloquée : abandonnez-la pour revenir au service."
         )),
         login: "",
         locked: true,
+        second_factor,
     };
     if pending.locked() {
         return render_form(&st, id, locked);
@@ -111,7 +122,7 @@ pub(super) async fn submit(
     let kind = st.kind();
     let login = p.get("login").unwrap_or_default();
     let password = p.get("password").unwrap_or_default();
-    if kind.normalize_login(login).is_none() {
+    let Some(canonical_login) = kind.normalize_login(login) else {
         return render_form(
             &st,
             id,
@@ -119,9 +130,10 @@ pub(super) async fn submit(
                 error: Some(kind.login_format_error().to_owned()),
                 login,
                 locked: false,
+                second_factor,
             },
         );
-    }
+    };
     if password.is_empty() {
         return render_form(
             &st,
@@ -130,10 +142,11 @@ pub(super) async fn submit(
                 error: Some("Saisissez votre mot de passe.".to_owned()),
                 login,
                 locked: false,
+                second_factor,
             },
         );
     }
-    let Some(citizen) = find_account(kind, login, password) else {
+    let Some(citizen) = accounts::find(kind, login, password) else {
         let failures = st
             .store
             .record_failure(id)
@@ -153,20 +166,37 @@ pub(super) async fn submit(
                 )),
                 login,
                 locked: false,
+                second_factor,
             },
         );
     };
+    if second_factor {
+        return otp::send(&st, id, citizen, &canonical_login, now);
+    }
     let Some(pending) = st.store.take_pending(id, now) else {
         return expired(&st);
     };
-    let session = st.store.new_session(citizen, now, now);
+    complete(&st, jar, pending, citizen, false, now)
+}
+
+/// Ends a successful login: opens the FI session (cookie) and sends the
+/// citizen back to the client with a code.
+pub(super) fn complete(
+    st: &FiState,
+    jar: CookieJar,
+    pending: Pending,
+    citizen: &'static Citizen,
+    second_factor: bool,
+    now: OffsetDateTime,
+) -> Result<Response, HttpError> {
+    let session = st.store.new_session(citizen, now, second_factor, now);
     let cookie = Cookie::build((st.cookie_name(), session))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(st.cookie_secure())
         .path(st.cookie_path())
         .build();
-    let redirect = issue_code(&st, pending.request, citizen, now, now)?;
+    let redirect = issue_code(st, pending.request, citizen, now, second_factor, now)?;
     Ok((jar.add(cookie), redirect).into_response())
 }
 

@@ -14,7 +14,14 @@
 //! toward FranceConnect: `profile` (given_name, family_name, birthdate,
 //! gender, preferred_username), `birth` (birthplace, birthcountry),
 //! `identite_pivot` (the six pivot claims), `email`, and one scope per claim.
+//!
+//! Levels: each FI supports a set of eIDAS levels ([`FiSpec::levels`]) and
+//! asserts, for each request, the lowest one meeting its `acr_values`
+//! ([`select_level`]). From `eidas2` up the login takes a one-time code
+//! after the password: six digits, valid 5 minutes, 3 attempts, single use,
+//! "sent" to the FI's demo phone page ([`PHONE_PATH`]) and to the log.
 
+mod accounts;
 mod authorize;
 mod control;
 mod discovery;
@@ -22,7 +29,10 @@ mod end_session;
 mod error;
 mod keys;
 mod kind;
+mod level;
 mod login;
+mod otp;
+mod phone;
 mod store;
 mod token;
 mod userinfo;
@@ -38,14 +48,17 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use pivot_proto::eidas::Eidas;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+pub use accounts::{DemoLogin, TEST_HIGH_DEFAULT_PASSWORD, demo_login, demo_logins};
 pub use control::{FiBehaviour, FiControl};
 pub use error::FiError;
 pub use keys::SignAlg;
 pub use kind::{FiKind, LoginFormat};
+pub use level::{AMR_PASSWORD, AMR_PASSWORD_AND_CODE, needs_second_factor, select_level};
 
 use self::{error::HttpError, keys::SigningKey, store::Store};
 use crate::{clock::SharedClock, sandbox::citizens::Citizen, secret::Secret, web::Templates};
@@ -64,7 +77,27 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "fi/logged_out.html",
         include_str!("../../../templates/fi/logged_out.html"),
     ),
+    (
+        "fi/code.html",
+        include_str!("../../../templates/fi/code.html"),
+    ),
+    (
+        "fi/telephone.html",
+        include_str!("../../../templates/fi/telephone.html"),
+    ),
 ];
+
+/// Path, under the issuer, of an FI's demo phone page: the one-time codes
+/// it "sent", latest first, per login. Every FI serves it (any FI can be
+/// made to run a level that needs a code, see [`FiBehaviour::AssertAcr`]).
+pub const PHONE_PATH: &str = "/telephone";
+
+/// URL of the demo phone page of the FI with this issuer (with or without
+/// a trailing slash).
+#[must_use]
+pub fn phone_url(issuer: &str) -> String {
+    format!("{}{PHONE_PATH}", issuer.trim_end_matches('/'))
+}
 
 /// A client (the broker) registered at a demo FI.
 #[derive(Clone, Debug)]
@@ -89,8 +122,11 @@ pub struct FiSpec {
     /// issuer is announced without it and endpoints are `issuer + "/authorize"`
     /// and so on; routes are served under the URL's path.
     pub issuer: url::Url,
-    /// `acr` asserted in ID tokens (`eidas1` for the low-level FIs).
-    pub acr: String,
+    /// eIDAS levels the FI may assert as `acr` (order and duplicates do not
+    /// matter; at least one). Discovery lists them; each login asserts the
+    /// lowest one meeting the request's `acr_values` ([`select_level`]);
+    /// from `eidas2` up the login takes a one-time code.
+    pub levels: Vec<Eidas>,
     /// Registered clients.
     pub clients: Vec<FiClientReg>,
     /// ID token signature algorithm.
@@ -98,14 +134,15 @@ pub struct FiSpec {
 }
 
 impl FiSpec {
-    /// The usual sandbox spec for `kind`: `eidas1`, the kind's default
-    /// algorithm ([`FiKind::default_sign_alg`]).
+    /// The usual sandbox spec for `kind`: the kind's levels
+    /// ([`FiKind::default_levels`]) and default algorithm
+    /// ([`FiKind::default_sign_alg`]).
     #[must_use]
     pub fn demo(kind: FiKind, issuer: url::Url, clients: Vec<FiClientReg>) -> Self {
         Self {
             kind,
             issuer,
-            acr: "eidas1".to_owned(),
+            levels: kind.default_levels().to_vec(),
             clients,
             sign_alg: kind.default_sign_alg(),
         }
@@ -115,6 +152,18 @@ impl FiSpec {
     #[must_use]
     pub fn issuer_str(&self) -> &str {
         self.issuer.as_str().trim_end_matches('/')
+    }
+
+    /// URL of this FI's demo phone page ([`PHONE_PATH`]).
+    #[must_use]
+    pub fn phone_url(&self) -> String {
+        phone_url(self.issuer_str())
+    }
+
+    /// Whether some level of this FI takes a one-time code.
+    #[must_use]
+    pub fn has_second_factor(&self) -> bool {
+        self.levels.iter().copied().any(needs_second_factor)
     }
 }
 
@@ -152,6 +201,16 @@ impl FiState {
 
     fn kind(&self) -> FiKind {
         self.spec.kind
+    }
+
+    /// The level a login for these `acr_values` is run at and asserted:
+    /// the forced one in [`FiBehaviour::AssertAcr`] mode, else
+    /// [`select_level`] over the FI's levels.
+    fn level_for(&self, acr_values: Option<&str>) -> Eidas {
+        match self.control.get() {
+            FiBehaviour::AssertAcr(level) => level,
+            _ => select_level(&self.spec.levels, acr_values).unwrap_or(Eidas::Eidas1),
+        }
     }
 
     fn client(&self, client_id: &str) -> Option<&FiClientReg> {
@@ -228,13 +287,16 @@ impl FiState {
 /// security headers layer.
 ///
 /// # Errors
-/// Fails when the issuer URL is unusable or key generation fails.
+/// Fails when the issuer URL is unusable, no level is given or key
+/// generation fails.
 pub fn router(
-    spec: FiSpec,
+    mut spec: FiSpec,
     control: FiControl,
     clock: SharedClock,
     templates: Templates,
 ) -> Result<Router, FiError> {
+    spec.levels.sort_unstable();
+    spec.levels.dedup();
     let url = &spec.issuer;
     let bad = |reason| FiError::Issuer {
         url: url.to_string(),
@@ -248,6 +310,9 @@ pub fn router(
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad("an issuer has no query and no fragment"));
+    }
+    if spec.levels.is_empty() {
+        return Err(FiError::NoLevel);
     }
     for c in &spec.clients {
         for uri in c.redirect_uris.iter().chain(&c.post_logout_redirect_uris) {
@@ -280,6 +345,7 @@ pub fn router(
         .route("/jwks", get(keys::jwks))
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route("/login", post(login::submit))
+        .route("/code", post(otp::submit))
         .route("/abandon", post(login::abandon))
         .route("/token", post(token::token))
         .route(
@@ -290,6 +356,7 @@ pub fn router(
             "/session/end",
             get(end_session::get).post(end_session::post),
         )
+        .route(PHONE_PATH, get(phone::page))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             control,

@@ -1,17 +1,20 @@
-//! In-memory state of a demo FI: pending authorization requests, codes,
-//! access tokens and FI sessions. Entries expire by the clock passed in;
-//! expired ones are swept whenever a new entry is added.
+//! In-memory state of a demo FI: pending authorization requests (with their
+//! one-time code when the level needs one), codes, access tokens, FI
+//! sessions and the demo phone's messages. Entries expire by the clock
+//! passed in; expired ones are swept whenever a new entry is added.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{Mutex, PoisonError},
 };
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use rand::{RngCore, rngs::OsRng};
+use pivot_proto::eidas::Eidas;
+use rand::{Rng, RngCore, rngs::OsRng};
+use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
-use crate::sandbox::citizens::Citizen;
+use crate::{sandbox::citizens::Citizen, secret::Secret};
 
 /// How long the login form stays usable.
 pub(super) const PENDING_TTL: Duration = Duration::minutes(10);
@@ -25,6 +28,12 @@ pub(super) const ID_TOKEN_TTL: Duration = Duration::minutes(5);
 pub(super) const SESSION_TTL: Duration = Duration::minutes(30);
 /// Failed logins after which a pending request is locked.
 pub(super) const MAX_FAILURES: u32 = 5;
+/// Lifetime of a one-time code.
+pub(super) const OTP_TTL: Duration = Duration::minutes(5);
+/// Wrong one-time codes after which the login restarts.
+pub(super) const OTP_MAX_ATTEMPTS: u32 = 3;
+/// Messages the demo phone keeps (oldest dropped first).
+const PHONE_CAPACITY: usize = 200;
 
 /// `bytes` random bytes from the OS, base64url without padding.
 pub(super) fn random_token(bytes: usize) -> String {
@@ -42,6 +51,8 @@ pub(super) struct AuthRequest {
     pub nonce: String,
     pub code_challenge: String,
     pub scopes: Vec<String>,
+    /// The level this login is for (asserted as `acr`).
+    pub acr: Eidas,
 }
 
 /// An authorization request waiting for the citizen to log in.
@@ -50,6 +61,77 @@ pub(super) struct Pending {
     pub request: AuthRequest,
     pub expires: OffsetDateTime,
     pub failures: u32,
+    pub step: Step,
+}
+
+/// Where a pending login stands.
+#[derive(Clone, Debug)]
+pub(super) enum Step {
+    /// Waiting for the identifier and password.
+    Password,
+    /// Password checked; waiting for the one-time code.
+    Code(Challenge),
+}
+
+/// A one-time code sent for a pending login.
+#[derive(Clone, Debug)]
+pub(super) struct Challenge {
+    /// Who gave the right password.
+    pub citizen: &'static Citizen,
+    /// The identifier they typed, in canonical form.
+    pub login: String,
+    code: Secret,
+    pub expires: OffsetDateTime,
+    /// Wrong codes typed so far.
+    pub attempts: u32,
+    message: u64,
+}
+
+/// Outcome of typing a one-time code.
+#[derive(Debug)]
+pub(super) enum CodeCheck {
+    /// Right and live: the pending request is taken (single use).
+    Accepted(Box<Pending>, &'static Citizen),
+    /// Wrong; this many attempts are left.
+    Wrong { left: u32 },
+    /// Wrong for the last time: the login is back to the password step.
+    TooManyAttempts,
+    /// Too late: the login is back to the password step.
+    Expired,
+    /// The request waits for a password, not a code.
+    NotAwaiting,
+    /// No live pending request.
+    Unknown,
+}
+
+/// A one-time code as the demo phone received it.
+#[derive(Clone, Debug)]
+pub(super) struct PhoneMessage {
+    /// Identifier of the login it was sent for (canonical form).
+    pub login: String,
+    /// The code.
+    pub code: Secret,
+    pub sent: OffsetDateTime,
+    pub expires: OffsetDateTime,
+    pub status: MessageStatus,
+    id: u64,
+}
+
+/// What became of a sent code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum MessageStatus {
+    /// Sent and not used (it may have expired since).
+    Sent,
+    /// Typed successfully.
+    Used,
+    /// Replaced by a new code, refused after too many attempts, or its
+    /// login abandoned.
+    Cancelled,
+}
+
+/// Six random digits.
+fn new_otp() -> Secret {
+    Secret::new(format!("{:06}", OsRng.gen_range(0..1_000_000u32)))
 }
 
 impl Pending {
@@ -65,6 +147,8 @@ pub(super) struct CodeGrant {
     pub request: AuthRequest,
     pub citizen: &'static Citizen,
     pub auth_time: OffsetDateTime,
+    /// Whether the login took the one-time code too.
+    pub second_factor: bool,
     pub expires: OffsetDateTime,
     used: bool,
     issued_token: Option<String>,
@@ -75,12 +159,14 @@ impl CodeGrant {
         request: AuthRequest,
         citizen: &'static Citizen,
         auth_time: OffsetDateTime,
+        second_factor: bool,
         now: OffsetDateTime,
     ) -> Self {
         Self {
             request,
             citizen,
             auth_time,
+            second_factor,
             expires: now + CODE_TTL,
             used: false,
             issued_token: None,
@@ -112,6 +198,8 @@ pub(super) struct AccessGrant {
 pub(super) struct FiSession {
     pub citizen: &'static Citizen,
     pub auth_time: OffsetDateTime,
+    /// Whether the login took the one-time code too.
+    pub second_factor: bool,
     pub expires: OffsetDateTime,
 }
 
@@ -121,6 +209,17 @@ struct Inner {
     codes: HashMap<String, CodeGrant>,
     tokens: HashMap<String, AccessGrant>,
     sessions: HashMap<String, FiSession>,
+    /// Newest first.
+    phone: VecDeque<PhoneMessage>,
+    next_message: u64,
+}
+
+impl Inner {
+    fn set_message_status(&mut self, id: u64, status: MessageStatus) {
+        if let Some(m) = self.phone.iter_mut().find(|m| m.id == id) {
+            m.status = status;
+        }
+    }
 }
 
 /// The FI's in-memory store.
@@ -143,6 +242,7 @@ impl Store {
                 request,
                 expires: now + PENDING_TTL,
                 failures: 0,
+                step: Step::Password,
             },
         );
         id
@@ -165,9 +265,99 @@ impl Store {
         Some(p.clone())
     }
 
-    /// Removes and returns a live pending request.
+    /// Removes and returns a live pending request; a code it was waiting
+    /// for is cancelled.
     pub fn take_pending(&self, id: &str, now: OffsetDateTime) -> Option<Pending> {
-        self.lock().pending.remove(id).filter(|p| p.expires > now)
+        let mut s = self.lock();
+        let pending = s.pending.remove(id)?;
+        if let Step::Code(ch) = &pending.step {
+            s.set_message_status(ch.message, MessageStatus::Cancelled);
+        }
+        (pending.expires > now).then_some(pending)
+    }
+
+    /// Moves a live pending request to the code step for `citizen` (whose
+    /// password was right): a new code replaces any previous one and lands
+    /// on the demo phone. Returns the code, `None` when the request is gone.
+    pub fn send_code(
+        &self,
+        id: &str,
+        citizen: &'static Citizen,
+        login: &str,
+        now: OffsetDateTime,
+    ) -> Option<Secret> {
+        let mut guard = self.lock();
+        let s = &mut *guard;
+        let pending = s.pending.get_mut(id).filter(|p| p.expires > now)?;
+        let code = new_otp();
+        let message = s.next_message;
+        s.next_message = s.next_message.wrapping_add(1);
+        let previous = match &pending.step {
+            Step::Code(ch) => Some(ch.message),
+            Step::Password => None,
+        };
+        pending.step = Step::Code(Challenge {
+            citizen,
+            login: login.to_owned(),
+            code: code.clone(),
+            expires: now + OTP_TTL,
+            attempts: 0,
+            message,
+        });
+        if let Some(previous) = previous {
+            s.set_message_status(previous, MessageStatus::Cancelled);
+        }
+        s.phone.push_front(PhoneMessage {
+            login: login.to_owned(),
+            code: code.clone(),
+            sent: now,
+            expires: now + OTP_TTL,
+            status: MessageStatus::Sent,
+            id: message,
+        });
+        s.phone.truncate(PHONE_CAPACITY);
+        Some(code)
+    }
+
+    /// Checks a typed one-time code. A right, live code is spent with its
+    /// pending request; after [`OTP_MAX_ATTEMPTS`] wrong ones, or once it
+    /// has expired, the request goes back to the password step.
+    pub fn check_code(&self, id: &str, typed: &str, now: OffsetDateTime) -> CodeCheck {
+        let mut guard = self.lock();
+        let s = &mut *guard;
+        let Some(pending) = s.pending.get_mut(id).filter(|p| p.expires > now) else {
+            return CodeCheck::Unknown;
+        };
+        let Step::Code(ch) = &mut pending.step else {
+            return CodeCheck::NotAwaiting;
+        };
+        let message = ch.message;
+        if ch.expires <= now {
+            pending.step = Step::Password;
+            return CodeCheck::Expired;
+        }
+        if bool::from(ch.code.expose().as_bytes().ct_eq(typed.as_bytes())) {
+            let citizen = ch.citizen;
+            s.set_message_status(message, MessageStatus::Used);
+            return match s.pending.remove(id) {
+                Some(p) => CodeCheck::Accepted(Box::new(p), citizen),
+                None => CodeCheck::Unknown,
+            };
+        }
+        ch.attempts = ch.attempts.saturating_add(1);
+        if ch.attempts >= OTP_MAX_ATTEMPTS {
+            pending.step = Step::Password;
+            s.set_message_status(message, MessageStatus::Cancelled);
+            return CodeCheck::TooManyAttempts;
+        }
+        CodeCheck::Wrong {
+            left: OTP_MAX_ATTEMPTS - ch.attempts,
+        }
+    }
+
+    /// The demo phone's messages, newest first.
+    pub fn phone(&self) -> Vec<PhoneMessage> {
+        self.lock().phone.iter().cloned().collect()
     }
 
     /// Issues a code for a grant.
@@ -223,6 +413,7 @@ impl Store {
         &self,
         citizen: &'static Citizen,
         auth_time: OffsetDateTime,
+        second_factor: bool,
         now: OffsetDateTime,
     ) -> String {
         let id = random_token(32);
@@ -233,6 +424,7 @@ impl Store {
             FiSession {
                 citizen,
                 auth_time,
+                second_factor,
                 expires: now + SESSION_TTL,
             },
         );

@@ -78,10 +78,8 @@ impl Answer {
     }
 }
 
-fn fi_at(kind: FiKind, issuer: &str) -> Fi {
-    let clock = FixedClock::new(datetime!(2024-05-02 09:30 UTC));
-    let control = FiControl::new();
-    let spec = FiSpec::demo(
+fn spec_at(kind: FiKind, issuer: &str) -> FiSpec {
+    FiSpec::demo(
         kind,
         url::Url::parse(issuer).unwrap(),
         vec![FiClientReg {
@@ -90,7 +88,17 @@ fn fi_at(kind: FiKind, issuer: &str) -> Fi {
             redirect_uris: vec![REDIRECT_URI.into()],
             post_logout_redirect_uris: vec![LOGOUT_URI.into()],
         }],
-    );
+    )
+}
+
+fn fi_at(kind: FiKind, issuer: &str) -> Fi {
+    fi_from(spec_at(kind, issuer))
+}
+
+fn fi_from(spec: FiSpec) -> Fi {
+    let kind = spec.kind;
+    let clock = FixedClock::new(datetime!(2024-05-02 09:30 UTC));
+    let control = FiControl::new();
     let issuer = spec.issuer_str().to_owned();
     let prefix = spec.issuer.path().trim_end_matches('/').to_owned();
     let templates = Templates::new(&[TEMPLATES]).unwrap();
@@ -195,7 +203,7 @@ impl Fi {
     async fn log_in(&self, citizen: &str, scope: &str) -> Answer {
         let page = self.authorize(&[("scope", Some(scope))]).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        let account = find_citizen(citizen).unwrap().account(self.kind).unwrap();
+        let account = demo_login(self.kind, find_citizen(citizen).unwrap()).unwrap();
         let answer = self
             .login(&page.request_id(), account.login, account.password)
             .await;
@@ -295,7 +303,8 @@ async fn discovery_document() {
             serde_json::json!(["S256"])
         );
         assert_eq!(d["authorization_response_iss_parameter_supported"], true);
-        assert_eq!(d["acr_values_supported"], serde_json::json!(["eidas1"]));
+        let levels: Vec<&str> = kind.default_levels().iter().map(|l| l.as_str()).collect();
+        assert_eq!(d["acr_values_supported"], serde_json::json!(levels));
         assert_eq!(
             d["token_endpoint_auth_methods_supported"],
             serde_json::json!(["client_secret_basic", "client_secret_post"])
@@ -1225,4 +1234,524 @@ fn control_clones_share_the_setting() {
     let d = c.clone();
     d.set(FiBehaviour::Slow(StdDuration::from_secs(2)));
     assert_eq!(c.get(), FiBehaviour::Slow(StdDuration::from_secs(2)));
+}
+
+// ---------------------------------------------------------------------------
+// Levels, the one-time code and the test eidas3 provider.
+// ---------------------------------------------------------------------------
+
+impl Fi {
+    /// Shows the form for `acr_values` and types `citizen`'s password;
+    /// returns the answer (the code page when the level needs one).
+    async fn password_step(&self, citizen: &str, acr_values: &str) -> (String, Answer) {
+        let page = self.authorize(&[("acr_values", Some(acr_values))]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let id = page.request_id();
+        let l = demo_login(self.kind, find_citizen(citizen).unwrap()).unwrap();
+        let answer = self.login(&id, l.login, l.password).await;
+        (id, answer)
+    }
+
+    async fn submit_code(&self, request_id: &str, code: &str) -> Answer {
+        self.post_form("/code", &[("request_id", request_id), ("code", code)])
+            .await
+    }
+
+    /// The latest code the demo phone shows for `login`.
+    async fn latest_code(&self, login: &str) -> String {
+        let phone = self.get(PHONE_PATH, None).await;
+        assert_eq!(phone.status, StatusCode::OK, "{}", phone.body);
+        let marker = format!("data-login=\"{login}\" data-code=\"");
+        let start = phone
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no code for {login}: {}", phone.body))
+            + marker.len();
+        phone.body[start..start + 6].to_owned()
+    }
+
+    /// Password then code: the redirect answer.
+    async fn strong_log_in(&self, citizen: &str, acr_values: &str) -> Answer {
+        let (id, page) = self.password_step(citizen, acr_values).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("id=\"otp-form\""), "{}", page.body);
+        let login = demo_login(self.kind, find_citizen(citizen).unwrap())
+            .unwrap()
+            .login;
+        let code = self.latest_code(&login.to_lowercase()).await;
+        let answer = self.submit_code(&id, &code).await;
+        assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+        answer
+    }
+
+    /// ID token claims for the code of a redirect answer.
+    async fn claims_of(&self, answer: &Answer) -> Map<String, Value> {
+        let t = self.exchange(&answer.query()["code"], VERIFIER).await;
+        assert_eq!(t.status, StatusCode::OK, "{}", t.body);
+        let t = t.json();
+        self.verify(t["id_token"].as_str().unwrap()).await.unwrap()
+    }
+}
+
+async fn levels_of(fi: &Fi) -> Value {
+    fi.get("/.well-known/openid-configuration", None)
+        .await
+        .json()["acr_values_supported"]
+        .clone()
+}
+
+fn amr(values: &[&str]) -> Value {
+    serde_json::json!(values)
+}
+
+#[tokio::test]
+async fn acr_is_chosen_from_acr_values() {
+    // La Poste (eidas1, eidas2): the lowest level meeting the request.
+    let fi = self::fi(FiKind::LaPoste);
+    for (acr_values, want) in [(Some("eidas1"), "eidas1"), (None, "eidas1")] {
+        let page = fi.authorize(&[("acr_values", acr_values)]).await;
+        assert!(!page.body.contains("second-factor-notice"));
+        let l = demo_login(FiKind::LaPoste, find_citizen("carmen-garcia").unwrap()).unwrap();
+        let answer = fi.login(&page.request_id(), l.login, l.password).await;
+        assert_eq!(answer.status, StatusCode::FOUND, "{acr_values:?}");
+        let claims = fi.claims_of(&answer).await;
+        assert_eq!(claims["acr"], want, "{acr_values:?}");
+        assert_eq!(claims["amr"], amr(AMR_PASSWORD));
+    }
+    let claims = fi
+        .claims_of(&fi.strong_log_in("carmen-garcia", "eidas2").await)
+        .await;
+    assert_eq!(claims["acr"], "eidas2");
+    // eidas3 cannot be met: La Poste asserts its highest level, eidas2, and
+    // leaves the refusal to the broker.
+    let claims = fi
+        .claims_of(&fi.strong_log_in("carmen-garcia", "eidas3").await)
+        .await;
+    assert_eq!(claims["acr"], "eidas2");
+
+    // impots.gouv (eidas1 only) answers eidas1 to an eidas2 request, with no
+    // second factor.
+    let fi = self::fi(FiKind::Impots);
+    let (_, answer) = fi.password_step("vincent-berdot", "eidas2").await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    let claims = fi.claims_of(&answer).await;
+    assert_eq!(claims["acr"], "eidas1");
+    assert_eq!(claims["amr"], amr(&["pwd"]));
+}
+
+#[tokio::test]
+async fn discovery_lists_the_levels() {
+    let json = |v: &[&str]| serde_json::json!(v);
+    assert_eq!(levels_of(&fi(FiKind::Impots)).await, json(&["eidas1"]));
+    assert_eq!(
+        levels_of(&fi(FiKind::LaPoste)).await,
+        json(&["eidas1", "eidas2"])
+    );
+    assert_eq!(
+        levels_of(&fi(FiKind::TestHigh)).await,
+        json(&["eidas2", "eidas3"])
+    );
+    // Any set of levels, in order, without duplicates.
+    let mut spec = spec_at(FiKind::Ameli, "http://127.0.0.1:7101/");
+    spec.levels = vec![Eidas::Eidas3, Eidas::Eidas1, Eidas::Eidas3];
+    assert_eq!(levels_of(&fi_from(spec)).await, json(&["eidas1", "eidas3"]));
+    // No level at all is a configuration error.
+    let mut spec = spec_at(FiKind::Ameli, "http://127.0.0.1:7101/");
+    spec.levels.clear();
+    let r = router(
+        spec,
+        FiControl::new(),
+        Arc::new(crate::clock::SystemClock),
+        Templates::new(&[TEMPLATES]).unwrap(),
+    );
+    assert!(matches!(r, Err(FiError::NoLevel)));
+}
+
+#[tokio::test]
+async fn eidas2_at_la_poste_needs_the_one_time_code() {
+    // Given Carmen GARCIA's La Poste account and an eidas2 request.
+    let fi = self::fi(FiKind::LaPoste);
+    let page = fi.authorize(&[("acr_values", Some("eidas2"))]).await;
+    assert!(page.body.contains("id=\"second-factor-notice\""));
+    let id = page.request_id();
+    // When she types her password, she gets the code page, not a code.
+    let answer = fi
+        .login(&id, "Carmen.Garcia@example.com", "madrid1981")
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.headers.get(header::LOCATION).is_none());
+    assert!(answer.session_cookie().is_none());
+    let b = &answer.body;
+    assert!(b.contains("Saisissez le code à 6 chiffres envoyé sur votre téléphone"));
+    assert!(b.contains("<label class=\"fr-label\" for=\"code\">"));
+    assert!(b.contains("autocomplete=\"one-time-code\""));
+    assert!(b.contains("inputmode=\"numeric\""));
+    assert!(b.contains("name=\"code\""));
+    assert!(b.contains("aria-describedby=\"code-hint\""));
+    assert!(b.contains("class=\"fr-input\""));
+    assert!(b.contains("Abandonner"));
+    assert!(b.contains("&#x2f;telephone"), "link to the demo phone");
+    assert!(b.contains("carmen.garcia@example.com"));
+    assert!(!b.contains("name=\"password\""));
+    // The code is on the demo phone, not on the page.
+    let code = fi.latest_code("carmen.garcia@example.com").await;
+    assert_eq!(code.len(), 6);
+    assert!(code.bytes().all(|c| c.is_ascii_digit()));
+    // And typing it gives a code for an eidas2 ID token with pwd + otp.
+    let answer = fi.submit_code(&id, &code).await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    assert_eq!(answer.query()["state"], STATE);
+    assert_eq!(answer.query()["iss"], fi.issuer);
+    assert!(answer.session_cookie().is_some());
+    let claims = fi.claims_of(&answer).await;
+    assert_eq!(claims["acr"], "eidas2");
+    assert_eq!(claims["amr"], amr(&["pwd", "otp", "mfa"]));
+    let carmen = find_citizen("carmen-garcia").unwrap();
+    assert_eq!(claims["sub"], subject(FiKind::LaPoste, carmen));
+    // The phone shows it used; a replay of the same form finds nothing.
+    let phone = fi.get(PHONE_PATH, None).await;
+    assert!(phone.body.contains(&format!(
+        "data-login=\"carmen.garcia@example.com\" data-code=\"{code}\" data-state=\"used\""
+    )));
+    let replay = fi.submit_code(&id, &code).await;
+    assert_eq!(replay.status, StatusCode::BAD_REQUEST);
+    assert!(replay.body.contains("Demande expirée"));
+    assert!(replay.headers.get(header::LOCATION).is_none());
+}
+
+#[tokio::test]
+async fn wrong_codes_three_times_restart_the_login() {
+    let fi = self::fi(FiKind::LaPoste);
+    let (id, page) = fi.password_step("vincent-berdot", "eidas2").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let login = "vincent.berdot@example.fr";
+    let code = fi.latest_code(login).await;
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    // Malformed codes are explained and not counted.
+    for bad in ["12345", "abcdef", "1234567", ""] {
+        let answer = fi.submit_code(&id, bad).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{bad}");
+        assert!(answer.body.contains("Le code doit comporter 6 chiffres"));
+    }
+    for left in [2, 1] {
+        let answer = fi.submit_code(&id, wrong).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        let b = &answer.body;
+        assert!(b.contains("Code incorrect."), "{b}");
+        let plural = if left > 1 { "s" } else { "" };
+        assert!(b.contains(&format!("Il vous reste {left} tentative{plural}.")));
+        assert!(b.contains("id=\"code-error\""));
+        assert!(b.contains("aria-describedby=\"code-hint code-error\""));
+        assert!(b.contains("aria-invalid=\"true\""));
+        assert!(b.contains("<title>Erreur : "));
+    }
+    // The third wrong code sends her back to the password form.
+    let answer = fi.submit_code(&id, wrong).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(answer.body.contains("3 fois un code incorrect"));
+    assert!(answer.body.contains("name=\"password\""));
+    assert!(answer.body.contains(&format!("value=\"{login}\"")));
+    // The right code is no good any more.
+    let late = fi.submit_code(&id, &code).await;
+    assert!(late.headers.get(header::LOCATION).is_none());
+    assert!(late.body.contains("name=\"password\""));
+    let phone = fi.get(PHONE_PATH, None).await;
+    assert!(
+        phone
+            .body
+            .contains(&format!("data-code=\"{code}\" data-state=\"cancelled\""))
+    );
+    // A new password gives a new code, which works.
+    let again = fi.login(&id, login, "laposte123").await;
+    assert!(again.body.contains("id=\"otp-form\""));
+    let fresh = fi.latest_code(login).await;
+    let answer = fi.submit_code(&id, &fresh).await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    assert_eq!(fi.claims_of(&answer).await["acr"], "eidas2");
+}
+
+#[tokio::test]
+async fn a_code_expires_after_five_minutes() {
+    let fi = self::fi(FiKind::LaPoste);
+    let login = "mh.delafontaine@example.fr";
+    // Within five minutes it works.
+    let (id, _) = fi
+        .password_step("marie-helene-de-la-fontaine-eloise", "eidas2")
+        .await;
+    let code = fi.latest_code(login).await;
+    fi.clock.advance(Duration::seconds(299));
+    assert_eq!(fi.submit_code(&id, &code).await.status, StatusCode::FOUND);
+    // At five minutes it has expired: back to the password form.
+    let (id, _) = fi
+        .password_step("marie-helene-de-la-fontaine-eloise", "eidas2")
+        .await;
+    let code = fi.latest_code(login).await;
+    let phone = fi.get(PHONE_PATH, None).await;
+    assert!(
+        phone
+            .body
+            .contains(&format!("data-code=\"{code}\" data-state=\"valid\""))
+    );
+    fi.clock.advance(Duration::minutes(5));
+    let answer = fi.submit_code(&id, &code).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(answer.headers.get(header::LOCATION).is_none());
+    assert!(answer.body.contains("Ce code a expiré"));
+    assert!(answer.body.contains("name=\"password\""));
+    let phone = fi.get(PHONE_PATH, None).await;
+    assert!(
+        phone
+            .body
+            .contains(&format!("data-code=\"{code}\" data-state=\"expired\""))
+    );
+    // Typing it again after the restart does not work either.
+    let answer = fi.submit_code(&id, &code).await;
+    assert!(answer.headers.get(header::LOCATION).is_none());
+}
+
+#[tokio::test]
+async fn the_demo_phone_lists_the_latest_codes_per_login() {
+    let fi = self::fi(FiKind::LaPoste);
+    let empty = fi.get(PHONE_PATH, None).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert_eq!(empty.headers[header::CACHE_CONTROL], "no-store");
+    assert!(empty.body.contains("Téléphone de démonstration"));
+    assert!(empty.body.contains("Aucun code envoyé"));
+    // Two codes for Jeanne (the second replaces the first), one for Carmen.
+    let (id, _) = fi.password_step("jeanne-dupont", "eidas2").await;
+    let first = fi.latest_code("jeanne.dupont@example.fr").await;
+    fi.clock.advance(Duration::seconds(30));
+    let again = fi.login(&id, "jeanne.dupont@example.fr", "123456").await;
+    assert!(again.body.contains("id=\"otp-form\""));
+    let (_, _) = fi.password_step("carmen-garcia", "eidas2").await;
+    let phone = fi.get(PHONE_PATH, None).await;
+    let b = &phone.body;
+    let second = fi.latest_code("jeanne.dupont@example.fr").await;
+    assert!(b.contains("Compte jeanne.dupont@example.fr"));
+    assert!(b.contains("Compte carmen.garcia@example.com"));
+    assert!(b.contains(&format!("data-code=\"{first}\" data-state=\"cancelled\"")));
+    assert!(b.contains(&format!("data-code=\"{second}\" data-state=\"valid\"")));
+    assert!(b.contains("02&#x2f;05&#x2f;2024 à 09:30:30 UTC"), "{b}");
+    // Latest login first, latest code first.
+    let carmen = b.find("Compte carmen.garcia").unwrap();
+    let jeanne = b.find("Compte jeanne.dupont").unwrap();
+    assert!(carmen < jeanne);
+    let pos = |code: &str| b.find(&format!("data-code=\"{code}\"")).unwrap();
+    if first != second {
+        assert!(pos(&second) < pos(&first));
+    }
+    // Every FI has a phone (any FI can be forced to a higher level).
+    let impots = fi_at(FiKind::Impots, "http://127.0.0.1:7101/");
+    assert!(
+        impots
+            .get(PHONE_PATH, None)
+            .await
+            .body
+            .contains("Aucun code envoyé")
+    );
+    assert_eq!(
+        phone_url("http://127.0.0.1:7103/"),
+        "http://127.0.0.1:7103/telephone"
+    );
+    assert_eq!(
+        spec_at(FiKind::LaPoste, "http://127.0.0.1:7100/fi/laposte/").phone_url(),
+        "http://127.0.0.1:7100/fi/laposte/telephone"
+    );
+}
+
+#[tokio::test]
+async fn abandoning_at_the_code_page_cancels_the_code() {
+    let fi = self::fi(FiKind::LaPoste);
+    let (id, _) = fi.password_step("carmen-garcia", "eidas2").await;
+    let code = fi.latest_code("carmen.garcia@example.com").await;
+    let answer = fi.post_form("/abandon", &[("request_id", &id)]).await;
+    assert_eq!(answer.status, StatusCode::FOUND);
+    assert_eq!(answer.query()["error"], "access_denied");
+    let phone = fi.get(PHONE_PATH, None).await;
+    assert!(
+        phone
+            .body
+            .contains(&format!("data-code=\"{code}\" data-state=\"cancelled\""))
+    );
+    assert_eq!(
+        fi.submit_code(&id, &code).await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn fi_session_gives_sso_only_up_to_its_strength() {
+    let fi = self::fi(FiKind::LaPoste);
+    // A password-only session does not open an eidas2 login.
+    let weak = fi.log_in("carmen-garcia", "openid").await;
+    let cookie = weak.session_cookie().unwrap();
+    let path = fi.authorize_path(&[("acr_values", Some("eidas2"))]);
+    let step_up = fi.get(&path, Some(&cookie)).await;
+    assert_eq!(step_up.status, StatusCode::OK);
+    assert!(step_up.body.contains("name=\"password\""));
+    let none = fi
+        .get(
+            &fi.authorize_path(&[("acr_values", Some("eidas2")), ("prompt", Some("none"))]),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(none.query()["error"], "login_required");
+    // A session with the code answers eidas2 and eidas1 requests at once.
+    let strong = fi.strong_log_in("carmen-garcia", "eidas2").await;
+    let cookie = strong.session_cookie().unwrap();
+    for acr in ["eidas2", "eidas1"] {
+        let sso = fi
+            .get(
+                &fi.authorize_path(&[("acr_values", Some(acr))]),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(sso.status, StatusCode::FOUND, "{acr}");
+        let claims = fi.claims_of(&sso).await;
+        assert_eq!(claims["acr"], acr);
+        assert_eq!(claims["amr"], amr(AMR_PASSWORD_AND_CODE));
+    }
+}
+
+#[tokio::test]
+async fn test_provider_asserts_eidas3_after_password_and_code() {
+    let fi = self::fi(FiKind::TestHigh);
+    // The login page lists every citizen, with their La Poste credentials
+    // or their e-mail and the default password.
+    let page = fi.authorize(&[("acr_values", Some("eidas3"))]).await;
+    assert!(page.body.contains("id=\"second-factor-notice\""));
+    assert!(
+        page.body
+            .contains("Fournisseur d&#x27;identité de test (eidas3)")
+    );
+    for c in crate::sandbox::citizens::citizens() {
+        let l = demo_login(FiKind::TestHigh, c).unwrap();
+        assert!(page.body.contains(l.login), "{}", c.key);
+    }
+    // A La Poste account works and gets eidas3.
+    let answer = fi.strong_log_in("carmen-garcia", "eidas3").await;
+    let claims = fi.claims_of(&answer).await;
+    assert_eq!(claims["acr"], "eidas3");
+    assert_eq!(claims["amr"], amr(&["pwd", "otp", "mfa"]));
+    let carmen = find_citizen("carmen-garcia").unwrap();
+    assert_eq!(claims["sub"], subject(FiKind::TestHigh, carmen));
+    assert_ne!(claims["sub"], subject(FiKind::LaPoste, carmen).as_str());
+    // A citizen without a La Poste account uses e-mail + default password.
+    let eric = find_citizen("eric-mercier").unwrap();
+    assert!(eric.account(FiKind::LaPoste).is_none());
+    assert_eq!(
+        demo_login(FiKind::TestHigh, eric),
+        Some(DemoLogin {
+            login: "eric.mercier@example.fr",
+            password: TEST_HIGH_DEFAULT_PASSWORD,
+        })
+    );
+    let answer = fi.strong_log_in("eric-mercier", "eidas3").await;
+    let claims = fi.claims_of(&answer).await;
+    assert_eq!(claims["acr"], "eidas3");
+    assert_eq!(claims["sub"], subject(FiKind::TestHigh, eric));
+    // eidas2 asked: eidas2 asserted, still with the code.
+    let claims = fi
+        .claims_of(&fi.strong_log_in("eric-mercier", "eidas2").await)
+        .await;
+    assert_eq!(claims["acr"], "eidas2");
+    // Wrong passwords are refused as elsewhere.
+    let id = fi.authorize(&[]).await.request_id();
+    let answer = fi.login(&id, "eric.mercier@example.fr", "wrong").await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let answer = fi.login(&id, "1660375056123", "123456").await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn test_provider_kind_and_logins() {
+    let k = FiKind::TestHigh;
+    assert!(!FiKind::ALL.contains(&k));
+    assert_eq!(FiKind::TEST_ONLY, [k]);
+    assert_eq!(k.id(), "test-eidas3");
+    assert_eq!(FiKind::from_id("test-eidas3"), Some(k));
+    assert_eq!(serde_json::to_value(k).unwrap(), "test-eidas3");
+    assert_eq!(
+        serde_json::from_value::<FiKind>("test-eidas3".into()).unwrap(),
+        k
+    );
+    assert_eq!(k.display_name(), "Fournisseur d'identité de test (eidas3)");
+    assert_eq!(k.default_levels(), &[Eidas::Eidas2, Eidas::Eidas3]);
+    assert_eq!(
+        FiKind::LaPoste.default_levels(),
+        &[Eidas::Eidas1, Eidas::Eidas2]
+    );
+    for k in [FiKind::Impots, FiKind::Ameli, FiKind::Msa] {
+        assert_eq!(k.default_levels(), &[Eidas::Eidas1]);
+    }
+    // Every citizen can log in at the test provider, each with a distinct
+    // login; the other kinds use exactly the citizens' own accounts.
+    let citizens = crate::sandbox::citizens::citizens();
+    let logins = demo_logins(k);
+    assert_eq!(logins.len(), citizens.len());
+    let mut seen = std::collections::HashSet::new();
+    for (c, l) in &logins {
+        assert!(
+            seen.insert(k.normalize_login(l.login).unwrap()),
+            "{}",
+            l.login
+        );
+        assert_eq!(accounts::find(k, l.login, l.password), Some(*c));
+    }
+    for kind in FiKind::ALL {
+        let own: Vec<_> = crate::sandbox::citizens::accounts_for(kind)
+            .map(|(c, a)| (c.key, a.login, a.password))
+            .collect();
+        let demo: Vec<_> = demo_logins(kind)
+            .into_iter()
+            .map(|(c, l)| (c.key, l.login, l.password))
+            .collect();
+        assert_eq!(own, demo, "{kind}");
+    }
+    // The password never shows in Debug.
+    let l = demo_login(k, find_citizen("carmen-garcia").unwrap()).unwrap();
+    assert!(!format!("{l:?}").contains(l.password));
+}
+
+#[tokio::test]
+async fn behaviour_assert_acr() {
+    // La Poste made to assert eidas1 to an eidas2 request: password only.
+    let fi = self::fi(FiKind::LaPoste);
+    fi.control.set(FiBehaviour::AssertAcr(Eidas::Eidas1));
+    let (_, answer) = fi.password_step("carmen-garcia", "eidas2").await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    let claims = fi.claims_of(&answer).await;
+    assert_eq!(claims["acr"], "eidas1");
+    assert_eq!(claims["amr"], amr(AMR_PASSWORD));
+    // Discovery still announces the real levels.
+    let d = fi
+        .get("/.well-known/openid-configuration", None)
+        .await
+        .json();
+    assert_eq!(
+        d["acr_values_supported"],
+        serde_json::json!(["eidas1", "eidas2"])
+    );
+
+    // impots.gouv made to assert eidas3: it asks for the code first.
+    let fi = self::fi(FiKind::Impots);
+    fi.control.set(FiBehaviour::AssertAcr(Eidas::Eidas3));
+    let (id, page) = fi.password_step("vincent-berdot", "eidas1").await;
+    assert!(page.body.contains("id=\"otp-form\""));
+    let code = fi.latest_code("3074103114021").await;
+    let answer = fi.submit_code(&id, &code).await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    let claims = fi.claims_of(&answer).await;
+    assert_eq!(claims["acr"], "eidas3");
+    assert_eq!(claims["amr"], amr(AMR_PASSWORD_AND_CODE));
+
+    // Switched on between the login and the token request, it still rules
+    // the ID token's acr.
+    let fi = self::fi(FiKind::TestHigh);
+    let answer = fi.strong_log_in("jeanne-dupont", "eidas3").await;
+    fi.control.set(FiBehaviour::AssertAcr(Eidas::Eidas2));
+    assert_eq!(fi.claims_of(&answer).await["acr"], "eidas2");
+    fi.control.set(FiBehaviour::Normal);
+    let answer = fi.strong_log_in("jeanne-dupont", "eidas3").await;
+    assert_eq!(fi.claims_of(&answer).await["acr"], "eidas3");
 }

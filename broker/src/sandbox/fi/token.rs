@@ -22,6 +22,7 @@ use super::{
     FiBehaviour, FiClientReg, FiState, Params,
     error::{HttpError, OAuthCode},
     keys::tamper_signature,
+    level::{AMR_PASSWORD, AMR_PASSWORD_AND_CODE},
     store::{ACCESS_TOKEN_TTL, AccessGrant, CodeGrant, ID_TOKEN_TTL, Redeem},
     subject,
 };
@@ -232,6 +233,15 @@ fn id_token(st: &FiState, grant: &CodeGrant, access_token: &str) -> Result<Strin
         FiBehaviour::WrongNonce => format!("{}-autre", grant.request.nonce),
         _ => grant.request.nonce.clone(),
     };
+    let acr = match behaviour {
+        FiBehaviour::AssertAcr(level) => level,
+        _ => grant.request.acr,
+    };
+    let amr = if grant.second_factor {
+        AMR_PASSWORD_AND_CODE
+    } else {
+        AMR_PASSWORD
+    };
     let digest = Sha256::digest(access_token.as_bytes());
     let at_hash = URL_SAFE_NO_PAD.encode(digest.get(..16).unwrap_or_default());
     let claims: Map<String, Value> = [
@@ -242,8 +252,8 @@ fn id_token(st: &FiState, grant: &CodeGrant, access_token: &str) -> Result<Strin
         ("iat", json!(now.unix_timestamp())),
         ("auth_time", json!(grant.auth_time.unix_timestamp())),
         ("nonce", json!(nonce)),
-        ("acr", json!(st.spec.acr)),
-        ("amr", json!(["pwd"])),
+        ("acr", json!(acr.as_str())),
+        ("amr", json!(amr)),
         ("at_hash", json!(at_hash)),
     ]
     .into_iter()

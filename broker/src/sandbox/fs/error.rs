@@ -33,6 +33,13 @@ pub enum FsError {
     /// The userinfo response is missing, malformed or for another subject.
     #[error("invalid userinfo: {0}")]
     UserInfo(String),
+    /// This service encrypts (high platform) and an ID token or userinfo
+    /// response was not encrypted, or not to this service's key.
+    #[error("cannot decrypt: {0}")]
+    Decryption(String),
+    /// This service's decryption key could not be generated or used.
+    #[error("decryption key: {0}")]
+    Key(String),
     /// The `state` returned after logout is not the one this session sent.
     #[error("unknown logout state")]
     UnknownLogoutState,
@@ -55,6 +62,8 @@ impl FsError {
             Self::TokenExchange(_) => "token_exchange",
             Self::IdToken(_) => "invalid_id_token",
             Self::UserInfo(_) => "invalid_userinfo",
+            Self::Decryption(_) => "decryption_failed",
+            Self::Key(_) => "key_unavailable",
             Self::UnknownLogoutState => "unknown_logout_state",
             Self::Template(_) => "internal",
         }

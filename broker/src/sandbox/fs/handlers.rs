@@ -10,11 +10,11 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
-use super::FsSpec;
 use super::error::FsError;
 use super::oidc::RelyingParty;
 use super::pages;
 use super::session::{SessionId, SessionStore};
+use super::{FsKey, FsSpec};
 use crate::clock::SharedClock;
 use crate::web::Templates;
 
@@ -29,6 +29,8 @@ struct Inner {
     sessions: SessionStore,
     rp: RelyingParty,
     clock: SharedClock,
+    /// The published JWKS of a service that decrypts.
+    jwks: Option<serde_json::Value>,
 }
 
 impl AppState {
@@ -37,10 +39,13 @@ impl AppState {
         templates: Templates,
         http: reqwest::Client,
         clock: SharedClock,
+        key: Option<FsKey>,
     ) -> Self {
+        let jwks = key.as_ref().map(|k| k.public_jwks().clone());
         Self(Arc::new(Inner {
             cookie_name: spec.cookie_name(),
-            rp: RelyingParty::new(spec.clone(), http, clock.clone()),
+            rp: RelyingParty::new(spec.clone(), http, clock.clone(), key),
+            jwks,
             spec,
             templates,
             sessions: SessionStore::default(),
@@ -99,6 +104,16 @@ pub(crate) async fn home(State(state): State<AppState>, jar: CookieJar) -> Respo
         })
         .unwrap_or(Err(FsError::Csrf));
     (jar, s.respond(page)).into_response()
+}
+
+/// `GET /.well-known/jwks.json`: the public key the broker encrypts to
+/// (404 for a service that does not decrypt).
+pub(crate) async fn jwks(State(state): State<AppState>) -> Response {
+    let s = &state.0;
+    match &s.jwks {
+        Some(jwks) => Json(jwks.clone()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// `POST /login`: redirects to the broker's authorization endpoint.

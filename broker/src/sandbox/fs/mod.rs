@@ -8,13 +8,22 @@
 //! reads userinfo (JSON or signed JWT) and logs out through the broker's
 //! `end_session_endpoint`.
 //!
+//! A service of the "high" platform ([`FsSpec::encryption`] set) holds a
+//! decryption key ([`FsKey`]) published at `/.well-known/jwks.json`: the ID
+//! token and userinfo then arrive signed and encrypted (nested JWT), and are
+//! refused otherwise. `openidconnect` cannot read an encrypted ID token, so
+//! that service exchanges the code itself, decrypts, and hands the signed ID
+//! token to `openidconnect`'s usual verification.
+//!
 //! Layout: [`session`] keeps the browser sessions in memory, [`oidc`] talks to
 //! the broker (discovery cache, authorization URL, code exchange, logout URL),
-//! [`userinfo`] reads and checks the userinfo response, [`handlers`] translate
-//! HTTP into those calls and [`pages`] renders pages and errors.
+//! [`userinfo`] reads and checks the userinfo response, [`keys`] holds the
+//! decryption key, [`handlers`] translate HTTP into those calls and [`pages`]
+//! renders pages and errors.
 
 mod error;
 mod handlers;
+mod keys;
 mod oidc;
 mod pages;
 mod session;
@@ -31,9 +40,11 @@ use url::Url;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::secret::Secret;
+use crate::storage::EncryptionAlg;
 use crate::web::Templates;
 
 pub use error::FsError;
+pub use keys::FsKey;
 
 /// Templates of the demo service providers, to pass to [`Templates::new`].
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -74,6 +85,11 @@ pub struct FsSpec {
     pub scopes: Vec<String>,
     /// The `acr_values` parameter sent, e.g. `eidas1`.
     pub acr_values: String,
+    /// `Some` for a service of the "high" platform: it generates a key pair
+    /// for this key-management algorithm at start, publishes it at
+    /// [`FsSpec::jwks_uri`] and accepts only encrypted ID tokens and
+    /// userinfo. `None`: signed only, as on the "low" platform.
+    pub encryption: Option<EncryptionAlg>,
 }
 
 impl FsSpec {
@@ -93,6 +109,13 @@ impl FsSpec {
     #[must_use]
     pub fn post_logout_redirect_uri(&self) -> String {
         format!("{}/logged-out", self.base())
+    }
+
+    /// The JWKS URI to register at the broker when [`FsSpec::encryption`] is
+    /// set: `{public_url}/.well-known/jwks.json`.
+    #[must_use]
+    pub fn jwks_uri(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.base())
     }
 
     /// The issuer exactly as the broker spells it (no trailing slash added
@@ -126,15 +149,72 @@ pub fn router(spec: FsSpec, templates: Templates, http: reqwest::Client) -> Rout
 
 /// Same as [`router`] with an explicit clock (sessions and ID token expiry
 /// follow it).
+///
+/// With [`FsSpec::encryption`] set, a key pair is generated; should that
+/// fail, every page of the service shows an error (use
+/// [`try_router_with_clock`] to get the error instead).
 pub fn router_with_clock(
     spec: FsSpec,
     templates: Templates,
     http: reqwest::Client,
     clock: SharedClock,
 ) -> Router {
-    let state = handlers::AppState::new(spec, templates, http, clock);
+    match try_router_with_clock(spec.clone(), templates.clone(), http, clock) {
+        Ok(router) => router,
+        Err(err) => {
+            tracing::error!(fs = %spec.slug, error = %err, "demo service provider cannot start");
+            let err = Arc::new(err);
+            Router::new()
+                .fallback(move || {
+                    let (templates, spec, err) = (templates.clone(), spec.clone(), err.clone());
+                    async move { pages::error_response(&templates, &spec, &err) }
+                })
+                .layer(axum::middleware::from_fn(
+                    crate::web::headers::security_headers,
+                ))
+        }
+    }
+}
+
+/// Same as [`router_with_clock`], generating the decryption key when
+/// [`FsSpec::encryption`] is set.
+///
+/// # Errors
+/// [`FsError::Key`] when the key cannot be generated.
+pub fn try_router_with_clock(
+    spec: FsSpec,
+    templates: Templates,
+    http: reqwest::Client,
+    clock: SharedClock,
+) -> Result<Router, FsError> {
+    let key = spec.encryption.map(FsKey::generate).transpose()?;
+    Ok(build(spec, templates, http, clock, key))
+}
+
+/// A service of the "high" platform decrypting with `key` (whatever
+/// [`FsSpec::encryption`] says): to publish a known key, or to show that
+/// a JWE to another key is refused.
+pub fn router_with_key(
+    spec: FsSpec,
+    templates: Templates,
+    http: reqwest::Client,
+    clock: SharedClock,
+    key: FsKey,
+) -> Router {
+    build(spec, templates, http, clock, Some(key))
+}
+
+fn build(
+    spec: FsSpec,
+    templates: Templates,
+    http: reqwest::Client,
+    clock: SharedClock,
+    key: Option<FsKey>,
+) -> Router {
+    let state = handlers::AppState::new(spec, templates, http, clock, key);
     Router::new()
         .route("/", get(handlers::home))
+        .route("/.well-known/jwks.json", get(handlers::jwks))
         .route("/login", post(handlers::login))
         .route("/callback", get(handlers::callback))
         .route("/me.json", get(handlers::me))

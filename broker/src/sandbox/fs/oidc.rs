@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::str::FromStr as _;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -12,26 +13,29 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
-    AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    EndSessionUrl, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, LogoutRequest, Nonce,
-    OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
-    ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse as _,
+    AccessToken, AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId,
+    ClientSecret, CsrfToken, EndSessionUrl, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IssuerUrl, LogoutRequest, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier,
+    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse as _,
 };
+use serde::Deserialize;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::FsSpec;
 use super::error::FsError;
 use super::session::{LoggedIn, PendingLogin, random_token};
 use super::userinfo::{self, ExpectedUserInfo};
+use super::{FsKey, FsSpec};
 use crate::clock::SharedClock;
 
 /// Upper bound of every call to the broker.
 const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// How long discovery (and the keys) are reused before being fetched again.
 const DISCOVERY_TTL: Duration = Duration::minutes(5);
+/// Largest token response read.
+const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
 /// Random bytes in `state` and `nonce` (43 base64url characters).
 const STATE_BYTES: usize = 32;
 
@@ -88,15 +92,23 @@ pub(crate) struct RelyingParty {
     http: reqwest::Client,
     clock: SharedClock,
     cache: Mutex<Option<Cached>>,
+    /// The decryption key of a service of the "high" platform.
+    key: Option<FsKey>,
 }
 
 impl RelyingParty {
-    pub fn new(spec: FsSpec, http: reqwest::Client, clock: SharedClock) -> Self {
+    pub fn new(
+        spec: FsSpec,
+        http: reqwest::Client,
+        clock: SharedClock,
+        key: Option<FsKey>,
+    ) -> Self {
         Self {
             spec,
             http,
             clock,
             cache: Mutex::new(None),
+            key,
         }
     }
 
@@ -213,25 +225,36 @@ impl RelyingParty {
     }
 
     /// Finishes a login: exchanges the code (PKCE, `client_secret_basic`),
-    /// verifies the ID token, reads userinfo.
+    /// decrypts the ID token when this service decrypts, verifies it, reads
+    /// userinfo.
     pub async fn finish_login(
         &self,
         pending: PendingLogin,
         code: String,
     ) -> Result<LoggedIn, FsError> {
         let provider = self.provider(false).await?;
-        let request = provider
-            .client
-            .exchange_code(AuthorizationCode::new(code))
-            .map_err(|_| FsError::MissingEndpoint("token_endpoint"))?
-            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier));
-        let tokens = bounded("token", request.request_async(&self.http))
-            .await
-            .map_err(FsError::TokenExchange)?;
-        let id_token = tokens
-            .id_token()
-            .ok_or_else(|| FsError::IdToken("no id_token in the token response".into()))?
-            .clone();
+        let verifier = PkceCodeVerifier::new(pending.pkce_verifier);
+        let (access_token, id_token) = match &self.key {
+            None => {
+                let request = provider
+                    .client
+                    .exchange_code(AuthorizationCode::new(code))
+                    .map_err(|_| FsError::MissingEndpoint("token_endpoint"))?
+                    .set_pkce_verifier(verifier);
+                let tokens = bounded("token", request.request_async(&self.http))
+                    .await
+                    .map_err(FsError::TokenExchange)?;
+                let id_token = tokens
+                    .id_token()
+                    .ok_or_else(|| FsError::IdToken("no id_token in the token response".into()))?
+                    .clone();
+                (tokens.access_token().clone(), id_token)
+            }
+            Some(key) => {
+                self.exchange_encrypted(&provider, key, code, verifier)
+                    .await?
+            }
+        };
         let nonce = Nonce::new(pending.nonce);
 
         // The broker may have rotated its keys since discovery: on a
@@ -256,7 +279,7 @@ impl RelyingParty {
             let key = id_token
                 .signing_key(&verifier)
                 .map_err(|e| FsError::IdToken(chain(&e)))?;
-            let actual = AccessTokenHash::from_token(tokens.access_token(), alg, key)
+            let actual = AccessTokenHash::from_token(&access_token, alg, key)
                 .map_err(|e| FsError::IdToken(chain(&e)))?;
             if actual != *expected {
                 return Err(FsError::IdToken("at_hash does not match".into()));
@@ -275,24 +298,95 @@ impl RelyingParty {
             sub: &sub,
             jwks: &provider.jwks,
             now: self.clock.now(),
+            decryption_key: self.key.as_ref(),
         };
-        let userinfo = bounded(
-            "userinfo",
-            userinfo::fetch(
-                &self.http,
-                userinfo_url.url(),
-                tokens.access_token(),
-                &expected,
-            ),
+        let userinfo = match tokio::time::timeout(
+            CALL_TIMEOUT,
+            userinfo::fetch(&self.http, userinfo_url.url(), &access_token, &expected),
         )
         .await
-        .map_err(FsError::UserInfo)?;
+        {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(FsError::UserInfo(format!(
+                    "no answer within {CALL_TIMEOUT:?}"
+                )));
+            }
+        };
 
         Ok(LoggedIn {
             userinfo,
             id_token_claims,
             id_token,
         })
+    }
+
+    /// The code exchange of a service that decrypts: `openidconnect` cannot
+    /// parse an encrypted ID token, so the form is posted here
+    /// (`client_secret_basic`, PKCE) and the ID token decrypted; the signed
+    /// ID token inside is returned for the usual verification.
+    async fn exchange_encrypted(
+        &self,
+        provider: &Provider,
+        key: &FsKey,
+        code: String,
+        verifier: PkceCodeVerifier,
+    ) -> Result<(AccessToken, CoreIdToken), FsError> {
+        let token_url = provider
+            .client
+            .token_uri()
+            .ok_or(FsError::MissingEndpoint("token_endpoint"))?;
+        // RFC 6749 §2.3.1: both halves form-encoded before Basic.
+        let encode =
+            |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+        let redirect_uri = self.spec.redirect_uri();
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("code_verifier", verifier.secret().as_str()),
+        ];
+        let request = self
+            .http
+            .post(token_url.url().clone())
+            .basic_auth(
+                encode(&self.spec.client_id),
+                Some(encode(self.spec.client_secret.expose())),
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form)
+            .send();
+        let response = bounded("token", request)
+            .await
+            .map_err(FsError::TokenExchange)?;
+        let status = response.status();
+        let body = bounded("token", read_limited(response, MAX_TOKEN_RESPONSE_BYTES))
+            .await
+            .map_err(FsError::TokenExchange)?;
+        if !status.is_success() {
+            let error = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_default();
+            return Err(FsError::TokenExchange(format!(
+                "HTTP status {status} {error}"
+            )));
+        }
+        let tokens: EncryptedTokenResponse = serde_json::from_slice(&body)
+            .map_err(|e| FsError::TokenExchange(format!("token response: {e}")))?;
+        if !tokens.token_type.eq_ignore_ascii_case("bearer") {
+            return Err(FsError::TokenExchange(format!(
+                "token_type {:?} is not Bearer",
+                tokens.token_type
+            )));
+        }
+        let jwe = tokens
+            .id_token
+            .ok_or_else(|| FsError::IdToken("no id_token in the token response".into()))?;
+        let jws = decrypt(key, &jwe, "ID token")?;
+        let id_token = CoreIdToken::from_str(&jws)
+            .map_err(|e| FsError::IdToken(format!("decrypted ID token: {e}")))?;
+        Ok((AccessToken::new(tokens.access_token), id_token))
     }
 
     /// The broker's logout URL (RP-initiated logout) and the `state` sent.
@@ -312,6 +406,49 @@ impl RelyingParty {
             .http_get_url();
         Ok((url, state))
     }
+}
+
+/// The token response of a service that decrypts: the ID token is a JWE.
+#[derive(Deserialize)]
+struct EncryptedTokenResponse {
+    access_token: String,
+    token_type: String,
+    id_token: Option<String>,
+}
+
+/// Reads a response body of at most `max` bytes.
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, String> {
+    if response.content_length().is_some_and(|n| n > max as u64) {
+        return Err(format!("body larger than {max} bytes"));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("reading the body: {e}"))?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(format!("body larger than {max} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Decrypts `jwe`, which must be a compact JWE (the "high" platform never
+/// sends a plain signed JWT), into the signed JWT it holds.
+pub(crate) fn decrypt(key: &FsKey, jwe: &str, what: &str) -> Result<String, FsError> {
+    let parts = jwe.trim().split('.').count();
+    if parts != 5 {
+        return Err(FsError::Decryption(format!(
+            "the {what} is not encrypted ({parts} parts)"
+        )));
+    }
+    key.decrypt(jwe)
+        .map_err(|e| FsError::Decryption(format!("{what}: {e}")))
 }
 
 /// Converts the crate's time type to the one `openidconnect` uses.

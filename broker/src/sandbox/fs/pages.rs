@@ -47,6 +47,119 @@ fn rows(claims: &BTreeMap<String, Value>) -> Vec<ClaimRow> {
         .collect()
 }
 
+/// One row of an identity table: a French label and a readable value.
+#[derive(Debug, Serialize)]
+struct IdentityRow {
+    /// The claim (without `rnipp_` prefix), for `data-identity`.
+    key: &'static str,
+    label: &'static str,
+    value: String,
+}
+
+/// A date `YYYY-MM-DD` in French ("24 août 1962", "1er mars 2001");
+/// anything else as it is.
+fn french_date(s: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let parts: Vec<&str> = s.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return s.to_owned();
+    };
+    let month = m
+        .parse::<usize>()
+        .ok()
+        .and_then(|m| m.checked_sub(1))
+        .and_then(|i| MONTHS.get(i));
+    match (y.len(), month, d.parse::<u8>()) {
+        (4, Some(month), Ok(1)) => format!("1er {month} {y}"),
+        (4, Some(month), Ok(day @ 2..=31)) => format!("{day} {month} {y}"),
+        _ => s.to_owned(),
+    }
+}
+
+/// The identity held in `claims` under `prefix` (`""` for the identity
+/// provider's, `"rnipp_"` for the registry's), in French, birth place and
+/// country by name. Only claims present give a row.
+fn identity(claims: &BTreeMap<String, Value>, prefix: &str) -> Vec<IdentityRow> {
+    let get = |name: &str| {
+        claims
+            .get(&format!("{prefix}{name}"))
+            .and_then(Value::as_str)
+            .map(str::trim)
+    };
+    let mut rows = Vec::new();
+    let mut push = |key, label, value: Option<String>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            rows.push(IdentityRow { key, label, value });
+        }
+    };
+    push(
+        "given_name",
+        "Prénoms",
+        get("given_name").map(str::to_owned),
+    );
+    push(
+        "family_name",
+        "Nom de naissance",
+        get("family_name").map(str::to_owned),
+    );
+    push(
+        "preferred_username",
+        "Nom d’usage",
+        get("preferred_username").map(str::to_owned),
+    );
+    push(
+        "birthdate",
+        "Date de naissance",
+        get("birthdate").map(french_date),
+    );
+    push(
+        "gender",
+        "Sexe",
+        get("gender").map(|g| match g {
+            "female" => "Féminin".to_owned(),
+            "male" => "Masculin".to_owned(),
+            other => other.to_owned(),
+        }),
+    );
+    push(
+        "birthplace",
+        "Lieu de naissance",
+        get("birthcountry").map(|country| {
+            pivot_proto::cog::birthplace_label(get("birthplace").unwrap_or(""), country)
+        }),
+    );
+    rows
+}
+
+/// The level of assurance received (`acr`) and its French name.
+fn acr_of(id_token: &BTreeMap<String, Value>) -> (String, &'static str) {
+    let acr = id_token
+        .get("acr")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let label = match acr.as_str() {
+        "eidas1" => "niveau faible",
+        "eidas2" => "niveau substantiel",
+        "eidas3" => "niveau élevé",
+        _ => "niveau inconnu",
+    };
+    (acr, label)
+}
+
 fn pretty(claims: &BTreeMap<String, Value>) -> String {
     serde_json::to_string_pretty(claims).unwrap_or_default()
 }
@@ -80,15 +193,28 @@ pub(crate) fn home(
         layout: Layout<'a>,
         csrf: &'a str,
         logged_in: bool,
+        identity: Vec<IdentityRow>,
+        rnipp_identity: Vec<IdentityRow>,
+        acr: String,
+        acr_label: &'static str,
         userinfo: Vec<ClaimRow>,
         id_token: Vec<ClaimRow>,
         userinfo_json: String,
         id_token_json: String,
     }
+    let (acr, acr_label) = login
+        .map(|l| acr_of(&l.id_token_claims))
+        .unwrap_or_default();
     let ctx = Ctx {
         layout: layout(spec),
         csrf,
         logged_in: login.is_some(),
+        identity: login.map(|l| identity(&l.userinfo, "")).unwrap_or_default(),
+        rnipp_identity: login
+            .map(|l| identity(&l.userinfo, "rnipp_"))
+            .unwrap_or_default(),
+        acr,
+        acr_label,
         userinfo: login.map(|l| rows(&l.userinfo)).unwrap_or_default(),
         id_token: login.map(|l| rows(&l.id_token_claims)).unwrap_or_default(),
         userinfo_json: login.map(|l| pretty(&l.userinfo)).unwrap_or_default(),
@@ -169,6 +295,14 @@ fn describe(err: &FsError) -> (StatusCode, &'static str) {
             StatusCode::BAD_GATEWAY,
             "La connexion n’a pas pu être vérifiée auprès de FranceConnect. Recommencez la connexion.",
         ),
+        FsError::Decryption(_) => (
+            StatusCode::BAD_GATEWAY,
+            "Les données reçues de FranceConnect n’ont pas pu être déchiffrées avec la clé de ce service : elles ont été refusées.",
+        ),
+        FsError::Key(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "La clé de déchiffrement de ce service est indisponible.",
+        ),
         FsError::Template(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "Une erreur interne est survenue.",
@@ -223,10 +357,65 @@ mod unit {
             (FsError::TokenExchange("x".into()), 502),
             (FsError::IdToken("x".into()), 502),
             (FsError::UserInfo("x".into()), 502),
+            (FsError::Decryption("x".into()), 502),
+            (FsError::Key("x".into()), 500),
         ];
         for (err, status) in cases {
             assert_eq!(describe(&err).0.as_u16(), status, "{err:?}");
         }
+    }
+
+    #[test]
+    fn identity_is_shown_in_french_with_places_by_name() {
+        let claims: BTreeMap<String, Value> = serde_json::from_value(serde_json::json!({
+            "given_name": "Angela Claire Louise", "family_name": "DUBOIS",
+            "birthdate": "1962-08-24", "gender": "female",
+            "birthplace": "75114", "birthcountry": "99100",
+            "preferred_username": "",
+            "rnipp_given_name": "Angela Claire Louise", "rnipp_gender": "female",
+            "rnipp_birthplace": "", "rnipp_birthcountry": "99134",
+        }))
+        .unwrap();
+        let fi = identity(&claims, "");
+        let shown: Vec<(&str, &str)> = fi.iter().map(|r| (r.key, r.value.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("given_name", "Angela Claire Louise"),
+                ("family_name", "DUBOIS"),
+                ("birthdate", "24 août 1962"),
+                ("gender", "Féminin"),
+                ("birthplace", "Paris 14e Arrondissement, FRANCE"),
+            ]
+        );
+        let rnipp = identity(&claims, "rnipp_");
+        let shown: Vec<(&str, &str)> = rnipp.iter().map(|r| (r.key, r.value.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("given_name", "Angela Claire Louise"),
+                ("gender", "Féminin"),
+                ("birthplace", "ESPAGNE"),
+            ]
+        );
+        assert!(identity(&BTreeMap::new(), "rnipp_").is_empty());
+        assert_eq!(french_date("1962-08"), "1962-08");
+        assert_eq!(french_date("2001-03-01"), "1er mars 2001");
+        assert_eq!(french_date("2001-13-01"), "2001-13-01");
+        assert_eq!(french_date("2001-12-00"), "2001-12-00");
+    }
+
+    #[test]
+    fn acr_is_named() {
+        let claims = |acr: &str| -> BTreeMap<String, Value> {
+            [("acr".to_owned(), Value::from(acr))].into_iter().collect()
+        };
+        assert_eq!(
+            acr_of(&claims("eidas2")),
+            ("eidas2".into(), "niveau substantiel")
+        );
+        assert_eq!(acr_of(&claims("eidas3")).1, "niveau élevé");
+        assert_eq!(acr_of(&BTreeMap::new()).1, "niveau inconnu");
     }
 
     #[test]

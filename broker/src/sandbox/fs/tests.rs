@@ -13,6 +13,7 @@ use tower::ServiceExt as _;
 use url::Url;
 
 use super::*;
+use crate::storage::EncryptionAlg;
 
 /// How the fake broker behaves.
 #[derive(Clone, Debug)]
@@ -25,6 +26,13 @@ struct Knobs {
     acr: Option<&'static str>,
     /// The `sub` returned by userinfo.
     userinfo_sub: &'static str,
+    /// Encrypt the ID token to the recipient key, as the "high" platform
+    /// does (see [`Fake::encrypt_to`]).
+    encrypt_id_token: bool,
+    /// Encrypt userinfo (then always a JWT) to the recipient key.
+    encrypt_userinfo: bool,
+    /// Add the registry's identity (`rnipp_*` claims) to userinfo.
+    rnipp: bool,
 }
 
 impl Default for Knobs {
@@ -34,6 +42,21 @@ impl Default for Knobs {
             userinfo_jwt: false,
             acr: Some("eidas1"),
             userinfo_sub: SUB,
+            encrypt_id_token: false,
+            encrypt_userinfo: false,
+            rnipp: false,
+        }
+    }
+}
+
+impl Knobs {
+    /// The "high" platform: everything encrypted, level `eidas2`.
+    fn high() -> Self {
+        Self {
+            acr: Some("eidas2"),
+            encrypt_id_token: true,
+            encrypt_userinfo: true,
+            ..Self::default()
         }
     }
 }
@@ -51,9 +74,22 @@ struct Fake {
     jwks: serde_json::Value,
     /// `nonce` and `code_challenge` of the last authorization request.
     expected: std::sync::Mutex<Option<(String, String)>>,
+    /// The service's key-management algorithm and JWKS, as registered.
+    recipient: std::sync::Mutex<Option<(EncryptionAlg, serde_json::Value)>>,
 }
 
 impl Fake {
+    /// Registers the service's encryption key (what the broker would read
+    /// from its `jwks_uri`).
+    fn encrypt_to(&self, alg: EncryptionAlg, jwks: serde_json::Value) {
+        *self.recipient.lock().unwrap() = Some((alg, jwks));
+    }
+
+    fn encrypt(&self, jws: String) -> String {
+        let (alg, jwks) = self.recipient.lock().unwrap().clone().unwrap();
+        crate::jwe::encrypt_jwt(&jws, &jwks, alg).unwrap()
+    }
+
     fn sign(&self, claims: serde_json::Value) -> String {
         let mut header = josekit::jws::JwsHeader::new();
         header.set_token_type("JWT");
@@ -111,11 +147,15 @@ async fn fake_token(
     if let Some(acr) = fake.knobs.acr {
         claims["acr"] = acr.into();
     }
+    let mut id_token = fake.sign(claims);
+    if fake.knobs.encrypt_id_token {
+        id_token = fake.encrypt(id_token);
+    }
     Ok(axum::Json(serde_json::json!({
         "access_token": ACCESS_TOKEN,
         "token_type": "Bearer",
         "expires_in": 60,
-        "id_token": fake.sign(claims),
+        "id_token": id_token,
     })))
 }
 
@@ -143,16 +183,28 @@ async fn fake_userinfo(
         "email": "wossewodda-3728@yopmail.com",
         "preferred_username": "",
     });
-    if fake.knobs.userinfo_jwt {
+    if fake.knobs.rnipp {
+        for (name, value) in [
+            ("rnipp_given_name", "Angela Claire Louise"),
+            ("rnipp_family_name", "DUBOIS"),
+            ("rnipp_birthdate", "1962-08-24"),
+            ("rnipp_gender", "female"),
+            ("rnipp_birthplace", "75114"),
+            ("rnipp_birthcountry", "99100"),
+        ] {
+            claims[name] = value.into();
+        }
+    }
+    if fake.knobs.userinfo_jwt || fake.knobs.encrypt_userinfo {
         claims["iss"] = fake.issuer.clone().into();
         claims["aud"] = "fs-mairie".into();
         claims["iat"] = NOW.into();
         claims["exp"] = (NOW + 60).into();
-        (
-            [(header::CONTENT_TYPE, "application/jwt")],
-            fake.sign(claims),
-        )
-            .into_response()
+        let mut jwt = fake.sign(claims);
+        if fake.knobs.encrypt_userinfo {
+            jwt = fake.encrypt(jwt);
+        }
+        ([(header::CONTENT_TYPE, "application/jwt")], jwt).into_response()
     } else {
         axum::Json(claims).into_response()
     }
@@ -189,6 +241,7 @@ async fn start_fake(knobs: Knobs) -> Arc<Fake> {
         signer,
         jwks: serde_json::json!({ "keys": [public] }),
         expected: std::sync::Mutex::new(None),
+        recipient: std::sync::Mutex::new(None),
     });
     let doc = serde_json::json!({
         "issuer": issuer,
@@ -280,7 +333,32 @@ fn spec(issuer: Url) -> FsSpec {
             "preferred_username".into(),
         ],
         acr_values: "eidas1".into(),
+        encryption: None,
     }
+}
+
+/// A service of the "high" platform decrypting with `key`, clock at [`NOW`].
+fn high_app_with_key(issuer: &str, key: FsKey) -> Router {
+    let templates = Templates::new(&[TEMPLATES]).unwrap();
+    let clock =
+        crate::clock::FixedClock::new(time::OffsetDateTime::from_unix_timestamp(NOW).unwrap());
+    let mut spec = spec(Url::parse(issuer).unwrap());
+    spec.encryption = Some(key.alg());
+    spec.acr_values = "eidas2".into();
+    router_with_key(
+        spec,
+        templates,
+        reqwest::Client::new(),
+        Arc::new(clock),
+        key,
+    )
+}
+
+/// A JWKS published by an app, read through its own endpoint.
+async fn published_jwks(app: &Router) -> serde_json::Value {
+    let res = send(app, get_req("/.well-known/jwks.json", None)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    serde_json::from_str(&body_text(res).await).unwrap()
 }
 
 fn app(issuer: Url) -> Router {
@@ -732,4 +810,209 @@ async fn expired_id_token_is_refused() {
             .await
             .contains(r#"data-error="invalid_id_token""#)
     );
+}
+
+/// A high-platform service that generated its own key at start (as the
+/// sandbox builds it), clock at [`NOW`].
+fn high_app(issuer: &str, alg: EncryptionAlg) -> Router {
+    let mut high = spec(Url::parse(issuer).unwrap());
+    high.encryption = Some(alg);
+    high.acr_values = "eidas2".into();
+    try_router_with_clock(
+        high,
+        Templates::new(&[TEMPLATES]).unwrap(),
+        reqwest::Client::new(),
+        Arc::new(crate::clock::FixedClock::new(
+            time::OffsetDateTime::from_unix_timestamp(NOW).unwrap(),
+        )),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn encrypted_id_token_and_userinfo_round_trip() {
+    for alg in EncryptionAlg::ALL {
+        // Given a high-platform service that generated its own key at
+        // start, and a broker encrypting to the JWKS that service publishes
+        let fake = start_fake(Knobs {
+            rnipp: true,
+            ..Knobs::high()
+        })
+        .await;
+        let app = high_app(&fake.issuer, alg);
+        let jwks = published_jwks(&app).await;
+        assert_eq!(jwks["keys"][0]["alg"], alg.as_str());
+        fake.encrypt_to(alg, jwks);
+        let (cookie, csrf) = open_home(&app).await;
+
+        // When the citizen logs in
+        let res = login_through(&fake, &app, &cookie, &csrf).await;
+
+        // Then both the ID token and userinfo were decrypted and verified
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{alg:?}: {}",
+            body_text(res).await
+        );
+        let res = send(&app, get_req("/me.json", Some(&cookie))).await;
+        let me: serde_json::Value = serde_json::from_str(&body_text(res).await).unwrap();
+        assert_eq!(me["id_token"]["acr"], "eidas2", "{alg:?}");
+        assert_eq!(me["id_token"]["sub"], SUB);
+        assert_eq!(me["userinfo"]["family_name"], "DUBOIS");
+        assert_eq!(me["userinfo"]["aud"], "fs-mairie");
+        assert_eq!(me["userinfo"]["rnipp_birthplace"], "75114");
+
+        // And the page shows the level, the birth place by name and the
+        // registry's identity
+        let html = body_text(send(&app, get_req("/", Some(&cookie))).await).await;
+        assert!(html.contains(r#"<p id="acr" data-acr="eidas2">"#), "{html}");
+        assert!(html.contains("niveau substantiel"));
+        assert!(
+            html.contains(r#"<td data-identity="birthplace">Paris 7e Arrondissement, FRANCE</td>"#)
+        );
+        assert!(html.contains(r#"<td data-identity="birthdate">24 août 1962</td>"#));
+        assert!(html.contains(r#"<table id="identity-rnipp">"#));
+        assert!(html.contains(
+            r#"<td data-rnipp-identity="birthplace">Paris 14e Arrondissement, FRANCE</td>"#
+        ));
+
+        // And logout sends the decrypted, signed ID token as the hint
+        let res = send(
+            &app,
+            post_form("/logout", Some(&cookie), &format!("csrf={csrf}")),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let location = Url::parse(res.headers()[header::LOCATION].to_str().unwrap()).unwrap();
+        let q: HashMap<String, String> = location.query_pairs().into_owned().collect();
+        assert_eq!(q["id_token_hint"].split('.').count(), 3);
+    }
+}
+
+#[tokio::test]
+async fn jwe_to_another_key_shows_an_error_page() {
+    for alg in EncryptionAlg::ALL {
+        // Given a broker encrypting to a key that is not the service's
+        let fake = start_fake(Knobs::high()).await;
+        let other = FsKey::generate(alg).unwrap();
+        fake.encrypt_to(alg, other.public_jwks().clone());
+        let app = high_app_with_key(&fake.issuer, FsKey::generate(alg).unwrap());
+        let (cookie, csrf) = open_home(&app).await;
+
+        // When the citizen logs in
+        let res = login_through(&fake, &app, &cookie, &csrf).await;
+
+        // Then a clear error page, and no session
+        assert_eq!(res.status(), StatusCode::BAD_GATEWAY, "{alg:?}");
+        let html = body_text(res).await;
+        assert!(html.contains(r#"data-error="decryption_failed""#), "{html}");
+        assert!(html.contains("n’ont pas pu être déchiffrées"));
+        let res = send(&app, get_req("/me.json", Some(&cookie))).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn a_given_private_key_is_used_and_published() {
+    let private = {
+        let mut k =
+            josekit::jwk::Jwk::generate_ec_key(josekit::jwk::alg::ec::EcCurve::P256).unwrap();
+        k.set_key_id("test-key");
+        k
+    };
+    let key = FsKey::from_private_jwk(EncryptionAlg::EcdhEs, private).unwrap();
+    let fake = start_fake(Knobs::high()).await;
+    let app = high_app_with_key(&fake.issuer, key);
+    let jwks = published_jwks(&app).await;
+    assert_eq!(jwks["keys"][0]["kid"], "test-key");
+    fake.encrypt_to(EncryptionAlg::EcdhEs, jwks);
+    let (cookie, csrf) = open_home(&app).await;
+    let res = login_through(&fake, &app, &cookie, &csrf).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        body_text(res).await
+    );
+}
+
+#[tokio::test]
+async fn jwks_endpoint_serves_only_the_public_key() {
+    for alg in EncryptionAlg::ALL {
+        let app = high_app(dead_broker().await.as_str(), alg);
+        let res = send(&app, get_req("/.well-known/jwks.json", None)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let jwks: serde_json::Value = serde_json::from_str(&body_text(res).await).unwrap();
+        let keys = jwks["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 1);
+        let key = keys[0].as_object().unwrap();
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(!key.contains_key(private), "{alg:?} publishes {private}");
+        }
+        assert_eq!(key["use"], "enc");
+        assert_eq!(
+            key["kty"],
+            match alg {
+                EncryptionAlg::EcdhEs => "EC",
+                EncryptionAlg::RsaOaep256 => "RSA",
+            }
+        );
+    }
+    // A service that does not decrypt publishes nothing.
+    let app = app(dead_broker().await);
+    let res = send(&app, get_req("/.well-known/jwks.json", None)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn high_service_refuses_what_is_not_encrypted() {
+    // Given a broker that signs but does not encrypt the ID token
+    let fake = start_fake(Knobs {
+        encrypt_id_token: false,
+        ..Knobs::high()
+    })
+    .await;
+    let app = high_app(&fake.issuer, EncryptionAlg::EcdhEs);
+    fake.encrypt_to(EncryptionAlg::EcdhEs, published_jwks(&app).await);
+    let (cookie, csrf) = open_home(&app).await;
+    let res = login_through(&fake, &app, &cookie, &csrf).await;
+    assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
+    assert!(
+        body_text(res)
+            .await
+            .contains(r#"data-error="decryption_failed""#)
+    );
+
+    // Given a broker that encrypts the ID token but answers userinfo in
+    // plain JSON
+    let fake = start_fake(Knobs {
+        encrypt_userinfo: false,
+        ..Knobs::high()
+    })
+    .await;
+    let app = high_app(&fake.issuer, EncryptionAlg::RsaOaep256);
+    fake.encrypt_to(EncryptionAlg::RsaOaep256, published_jwks(&app).await);
+    let (cookie, csrf) = open_home(&app).await;
+    let res = login_through(&fake, &app, &cookie, &csrf).await;
+    assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
+    assert!(
+        body_text(res)
+            .await
+            .contains(r#"data-error="decryption_failed""#)
+    );
+    let res = send(&app, get_req("/me.json", Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn jwks_uri_is_under_well_known() {
+    let s = spec(Url::parse("http://127.0.0.1:7000/api/v2").unwrap());
+    assert_eq!(s.jwks_uri(), "http://127.0.0.1:7200/.well-known/jwks.json");
 }

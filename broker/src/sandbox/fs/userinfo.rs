@@ -1,5 +1,6 @@
 //! Reading the broker's userinfo: plain JSON, or a signed JWT
-//! (`application/jwt`) for services registered for it.
+//! (`application/jwt`) for services registered for it, or — for a service
+//! that decrypts — only a signed then encrypted JWT.
 //!
 //! `openidconnect`'s own userinfo request only accepts RS256 for signed
 //! responses, while the broker may sign with ES256; the signature is
@@ -16,6 +17,13 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
+
+use super::FsKey;
+use super::error::FsError;
+use super::oidc::{decrypt, read_limited};
+
+/// Largest userinfo response read.
+const MAX_USERINFO_BYTES: usize = 64 * 1024;
 
 /// Claims beyond the OpenID standard ones that the broker returns.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -42,6 +50,9 @@ pub(crate) struct ExpectedUserInfo<'a> {
     pub jwks: &'a JwkSet,
     /// The current time (expiry of signed responses).
     pub now: OffsetDateTime,
+    /// The key of a service that decrypts: the response must then be an
+    /// encrypted JWT.
+    pub decryption_key: Option<&'a FsKey>,
 }
 
 /// Fetches userinfo with the access token and returns its claims as sent.
@@ -50,14 +61,14 @@ pub(crate) async fn fetch(
     url: &url::Url,
     access_token: &AccessToken,
     expected: &ExpectedUserInfo<'_>,
-) -> Result<BTreeMap<String, Value>, String> {
+) -> Result<BTreeMap<String, Value>, FsError> {
     let response = http
         .get(url.clone())
         .bearer_auth(access_token.secret())
         .header(ACCEPT, "application/json, application/jwt")
         .send()
         .await
-        .map_err(|e| format!("request failed: {e}"))?;
+        .map_err(|e| FsError::UserInfo(format!("request failed: {e}")))?;
     let status = response.status();
     let content_type = response
         .headers()
@@ -71,12 +82,11 @@ pub(crate) async fn fetch(
                 .to_ascii_lowercase()
         })
         .unwrap_or_default();
-    let body = response
-        .bytes()
+    let body = read_limited(response, MAX_USERINFO_BYTES)
         .await
-        .map_err(|e| format!("reading the body: {e}"))?;
+        .map_err(FsError::UserInfo)?;
     if !status.is_success() {
-        return Err(format!("HTTP status {status}"));
+        return Err(FsError::UserInfo(format!("HTTP status {status}")));
     }
     parse(&content_type, &body, expected)
 }
@@ -86,26 +96,39 @@ pub(crate) fn parse(
     content_type: &str,
     body: &[u8],
     expected: &ExpectedUserInfo<'_>,
-) -> Result<BTreeMap<String, Value>, String> {
-    let claims: Map<String, Value> = match content_type {
-        "application/json" => {
-            serde_json::from_slice(body).map_err(|e| format!("not a JSON object: {e}"))?
+) -> Result<BTreeMap<String, Value>, FsError> {
+    let claims: Map<String, Value> = match (content_type, expected.decryption_key) {
+        ("application/json", None) => serde_json::from_slice(body)
+            .map_err(|e| FsError::UserInfo(format!("not a JSON object: {e}")))?,
+        ("application/json", Some(_)) => {
+            return Err(FsError::Decryption("the userinfo is not encrypted".into()));
         }
-        "application/jwt" => {
+        ("application/jwt", key) => {
             let jwt = std::str::from_utf8(body)
-                .map_err(|_| "JWT is not UTF-8".to_owned())?
+                .map_err(|_| FsError::UserInfo("JWT is not UTF-8".into()))?
                 .trim();
-            verify_jwt(jwt, expected)?
+            match key {
+                Some(key) => {
+                    let jws = decrypt(key, jwt, "userinfo")?;
+                    verify_jwt(&jws, expected)
+                }
+                None => verify_jwt(jwt, expected),
+            }
+            .map_err(FsError::UserInfo)?
         }
-        other => return Err(format!("unexpected content type {other:?}")),
+        (other, _) => {
+            return Err(FsError::UserInfo(format!(
+                "unexpected content type {other:?}"
+            )));
+        }
     };
-    let json = serde_json::to_vec(&claims).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec(&claims).map_err(|e| FsError::UserInfo(e.to_string()))?;
     // Standard claim types and the subject, checked by openidconnect.
     UserInfoClaims::<PivotClaims, CoreGenderClaim>::from_json::<std::io::Error>(
         &json,
         Some(expected.sub),
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| FsError::UserInfo(e.to_string()))?;
     Ok(claims.into_iter().collect())
 }
 
@@ -190,6 +213,7 @@ mod unit {
             sub,
             jwks,
             now: OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1_000),
+            decryption_key: None,
         }
     }
 
@@ -231,5 +255,49 @@ mod unit {
         payload.set_audience(vec!["fs-demo"]);
         let jwt = josekit::jwt::encode_with_signer(&payload, &header, &other_signer).unwrap();
         assert!(parse("application/jwt", jwt.as_bytes(), &expected(&sub, &jwks)).is_err());
+    }
+
+    #[test]
+    fn a_service_that_decrypts_accepts_only_encrypted_userinfo() {
+        use crate::storage::EncryptionAlg;
+
+        let (signer, jwks) = keys();
+        let sub = SubjectIdentifier::new("abc".into());
+        let key = FsKey::generate(EncryptionAlg::EcdhEs).unwrap();
+        let mut expected = expected(&sub, &jwks);
+        expected.decryption_key = Some(&key);
+        let mut header = JwsHeader::new();
+        header.set_key_id("k1");
+        let mut payload = JwtPayload::new();
+        payload.set_issuer("http://127.0.0.1:7000/api/v2");
+        payload.set_audience(vec!["fs-demo"]);
+        payload.set_subject("abc");
+        let jws = josekit::jwt::encode_with_signer(&payload, &header, &signer).unwrap();
+
+        let jwe = crate::jwe::encrypt_jwt(&jws, key.public_jwks(), EncryptionAlg::EcdhEs).unwrap();
+        let claims = parse("application/jwt", jwe.as_bytes(), &expected).unwrap();
+        assert_eq!(claims["sub"], "abc");
+
+        // Signed only, plain JSON, or encrypted to another key: refused.
+        let refused = |body: &[u8], ct: &str| match parse(ct, body, &expected) {
+            Err(FsError::Decryption(_)) => {}
+            other => panic!("{other:?}"),
+        };
+        refused(jws.as_bytes(), "application/jwt");
+        refused(br#"{"sub":"abc"}"#, "application/json");
+        let other = FsKey::generate(EncryptionAlg::EcdhEs).unwrap();
+        let jwe =
+            crate::jwe::encrypt_jwt(&jws, other.public_jwks(), EncryptionAlg::EcdhEs).unwrap();
+        refused(jwe.as_bytes(), "application/jwt");
+
+        // Decrypted but signed by a key the broker does not publish.
+        let (other_signer, _) = keys();
+        let forged = josekit::jwt::encode_with_signer(&payload, &header, &other_signer).unwrap();
+        let jwe =
+            crate::jwe::encrypt_jwt(&forged, key.public_jwks(), EncryptionAlg::EcdhEs).unwrap();
+        assert!(matches!(
+            parse("application/jwt", jwe.as_bytes(), &expected),
+            Err(FsError::UserInfo(_))
+        ));
     }
 }

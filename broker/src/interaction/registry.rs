@@ -1,0 +1,187 @@
+//! The civil-registry (RNIPP) check between the FI login and the
+//! confirmation page. Found or corrected: the login goes on with the
+//! registry's identity beside the FI's. Any other answer stops it with its
+//! own page and an OAuth error for the service. A registry that does not
+//! answer gets a retry page (the FI login is kept, sealed in the session).
+//! Skipped on SSO: the session's login was checked when it was made.
+
+use axum::{
+    Form,
+    extract::{Path, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::SignedCookieJar;
+use pivot_proto::{
+    oauth::{OAuthError, OAuthErrorCode},
+    rnipp::{RnippOutcome, RnippQuery},
+};
+use serde::Deserialize;
+
+use crate::{
+    error::{BrokerError, PageError},
+    interaction::{csrf_failed, interaction},
+    session::{Interaction, Session, SsoLogin},
+    state::AppState,
+};
+
+/// What the check decided.
+enum Checked {
+    /// The login goes on with this (registry identity attached).
+    Verified(Box<SsoLogin>),
+    /// The registry refused the identity: page and OAuth error.
+    Refused(PageError, OAuthError),
+    /// The registry did not answer: retry page.
+    Unavailable,
+}
+
+async fn check(s: &AppState, mut login: SsoLogin) -> Checked {
+    let Some(registry) = &s.registry else {
+        return Checked::Verified(Box::new(login));
+    };
+    let query = RnippQuery::from_identity(&login.identity.pivot);
+    let outcome = match registry.check(&query).await {
+        Ok(o) => o,
+        Err(e) if e.is_transient() => {
+            tracing::warn!(error = %e, "civil registry unavailable");
+            return Checked::Unavailable;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "civil registry answered outside the protocol");
+            return Checked::Unavailable;
+        }
+    };
+    tracing::info!(outcome = outcome.as_str(), fi = %login.fi_id, "civil registry check");
+    let (code, title, message, desc) = match outcome {
+        RnippOutcome::Found(identity) | RnippOutcome::Corrected { identity, .. } => {
+            login.registry = Some(identity);
+            return Checked::Verified(Box::new(login));
+        }
+        RnippOutcome::NotFound => (
+            "Y010001",
+            "Identité non reconnue",
+            "L'identité transmise par votre fournisseur d'identité ne correspond à aucune personne du répertoire national d'état civil. Vérifiez vos nom, prénoms, date et lieu de naissance auprès de ce fournisseur, ou choisissez un autre compte.",
+            "identity not found in the civil registry",
+        ),
+        RnippOutcome::MarriedNameOnly => (
+            "Y010002",
+            "Nom de naissance attendu",
+            "Votre fournisseur d'identité a transmis un nom d'usage (par exemple un nom d'époux ou d'épouse). L'état civil vous connaît sous votre nom de naissance : faites corriger ce nom auprès de votre fournisseur d'identité, ou choisissez un autre compte.",
+            "identity known to the civil registry under another family name",
+        ),
+        RnippOutcome::Deceased => (
+            "Y010003",
+            "Connexion impossible",
+            "Le répertoire national d'état civil signale le décès de la personne correspondant à cette identité. Si c'est une erreur, contactez votre mairie de naissance ou l'Insee.",
+            "the civil registry reports this person as deceased",
+        ),
+        RnippOutcome::Rejected { reason } => {
+            tracing::warn!(%reason, "civil registry rejected the query");
+            (
+                "Y010004",
+                "Vérification de votre identité refusée",
+                "Le répertoire national d'état civil n'a pas pu traiter la vérification de votre identité. Choisissez un autre compte ou réessayez plus tard.",
+                "the civil registry rejected the identity check",
+            )
+        }
+        _ => {
+            return Checked::Unavailable;
+        }
+    };
+    Checked::Refused(
+        PageError::bad_request(code, title, message),
+        OAuthError::new(OAuthErrorCode::AccessDenied, desc),
+    )
+}
+
+/// Runs the check for a fresh FI login and answers the browser: on to the
+/// confirmation page, a refusal page, or the retry page. Saves the session.
+pub(super) async fn verify_and_continue(
+    s: &AppState,
+    jar: SignedCookieJar,
+    mut session: Session,
+    mut i: Interaction,
+    login: SsoLogin,
+) -> Result<Response, BrokerError> {
+    match check(s, login.clone()).await {
+        Checked::Verified(login) => {
+            session.data.sso = Some(*login);
+            i.authenticated = true;
+            i.unverified = None;
+            i.failure = None;
+            session.data.interactions.insert(i.id.clone(), i.clone());
+            // A new login: a new session id (no session fixation).
+            s.renew_session(&mut session).await?;
+            let jar = s.save_session(jar, &session).await?;
+            Ok((jar, Redirect::to(&format!("/interaction/{}/confirm", i.id))).into_response())
+        }
+        Checked::Refused(page, err) => {
+            i.unverified = None;
+            i.failure = Some(err);
+            session.data.interactions.insert(i.id.clone(), i.clone());
+            let jar = s.save_session(jar, &session).await?;
+            let page = page
+                .with_status(axum::http::StatusCode::FORBIDDEN)
+                .with_action(
+                    format!("Revenir sur {}", i.client_name),
+                    format!("/interaction/{}/cancel", i.id),
+                );
+            Ok((jar, BrokerError::from(page)).into_response())
+        }
+        Checked::Unavailable => {
+            i.unverified = Some(login.clone());
+            i.failure = Some(OAuthError::new(
+                OAuthErrorCode::TemporarilyUnavailable,
+                "the civil registry is unavailable",
+            ));
+            session.data.interactions.insert(i.id.clone(), i.clone());
+            let jar = s.save_session(jar, &session).await?;
+            let fi_name = s
+                .fis
+                .get(&login.fi_id)
+                .map(|f| f.name.clone())
+                .unwrap_or_default();
+            let html = s.templates.render(
+                "broker/registry_unavailable.html",
+                minijinja::context! {
+                    lang => "fr",
+                    site_name => s.cfg.platform_name,
+                    client_name => i.client_name,
+                    interaction_id => i.id,
+                    csrf => session.data.csrf,
+                    fi_name,
+                },
+            )?;
+            Ok((
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                jar,
+                [(axum::http::header::RETRY_AFTER, "5")],
+                html,
+            )
+                .into_response())
+        }
+    }
+}
+
+/// The retry form.
+#[derive(Debug, Deserialize)]
+pub struct RetryForm {
+    csrf: String,
+}
+
+/// `POST /interaction/{id}/registry/retry`: checks the kept FI login again.
+pub async fn retry(
+    State(s): State<AppState>,
+    jar: SignedCookieJar,
+    Path(id): Path<String>,
+    Form(form): Form<RetryForm>,
+) -> Result<Response, BrokerError> {
+    let session = s.load_session(&jar).await?;
+    if !session.csrf_ok(&form.csrf) {
+        return Err(csrf_failed());
+    }
+    let i = interaction(&s, &session, &id)?.clone();
+    let Some(login) = i.unverified.clone() else {
+        return Ok(Redirect::to(&format!("/interaction/{id}")).into_response());
+    };
+    verify_and_continue(&s, jar, session, i, login).await
+}

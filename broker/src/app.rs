@@ -15,7 +15,7 @@ use crate::{
     clock::SharedClock,
     config::{ConfigError, FileConfig, resolve_secret},
     crypto::random_token,
-    error::render_error_pages,
+    error::{ErrorPages, render_error_pages},
     fi_client::{FiEntry, FiRegistry},
     interaction,
     keys::{KeyStore, private_dir, write_private},
@@ -213,7 +213,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone())
         .merge(assets)
         .layer(from_fn_with_state(
-            state.templates.clone(),
+            ErrorPages {
+                templates: state.templates.clone(),
+                site_name: state.cfg.platform_name.clone(),
+            },
             render_error_pages,
         ))
         .layer(from_fn(web::headers::security_headers))

@@ -177,9 +177,19 @@ fn page_response(p: PageError) -> Response {
     res
 }
 
-/// Middleware rendering [`PageError`]s with the templates.
+/// What the error-page middleware renders with.
+#[derive(Clone, Debug)]
+pub struct ErrorPages {
+    /// The templates.
+    pub templates: Templates,
+    /// The platform's name in the page header ("FranceConnect+").
+    pub site_name: String,
+}
+
+/// Middleware rendering [`PageError`]s with the templates. Cookies the
+/// handler set (a session saved before the error) are kept.
 pub async fn render_error_pages(
-    State(templates): State<Templates>,
+    State(pages): State<ErrorPages>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -188,9 +198,15 @@ pub async fn render_error_pages(
     let Some(page) = res.extensions().get::<Arc<PageError>>().cloned() else {
         return res;
     };
-    let ctx = minijinja::context! { lang, page => &*page, site_name => "FranceConnect" };
-    match templates.render("broker/error.html", ctx) {
-        Ok(html) => (page.status, html).into_response(),
+    let ctx = minijinja::context! { lang, page => &*page, site_name => pages.site_name };
+    match pages.templates.render("broker/error.html", ctx) {
+        Ok(html) => {
+            let mut out = (page.status, html).into_response();
+            for c in res.headers().get_all(header::SET_COOKIE) {
+                out.headers_mut().append(header::SET_COOKIE, c.clone());
+            }
+            out
+        }
         Err(e) => {
             tracing::error!(error = %e, "error page could not be rendered");
             res

@@ -83,7 +83,10 @@ pub async fn proceed(
         PageError::bad_request(
             "Y000404",
             "Service inconnu",
-            "Ce service n'est plus enregistré auprès de FranceConnect.",
+            format!(
+                "Ce service n'est plus enregistré auprès de {}.",
+                s.cfg.platform_name
+            ),
         )
     })?;
     let code = s.issue_code(&client, &i.request, &login).await?;

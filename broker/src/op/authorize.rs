@@ -100,8 +100,10 @@ async fn authorize(
     let client = s.store.client(client_id).await?.ok_or_else(|| {
         untrusted(
             "Service inconnu",
-            "Le service qui vous a envoyé ici n'est pas enregistré auprès de FranceConnect."
-                .to_owned(),
+            format!(
+                "Le service qui vous a envoyé ici n'est pas enregistré auprès de {}.",
+                s.cfg.platform_name
+            ),
         )
     })?;
     let redirect_uri = params.redirect_uri().map_err(|e| {

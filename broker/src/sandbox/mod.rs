@@ -128,6 +128,9 @@ pub struct FiInfo {
     pub name: String,
     /// Issuer URL.
     pub url: String,
+    /// Its demo "phone" page, where one-time codes arrive (FIs with a
+    /// second factor).
+    pub phone: Option<String>,
     /// Switch to make it misbehave (tests).
     #[serde(skip)]
     pub control: fi::FiControl,
@@ -426,6 +429,7 @@ impl Sandbox {
             let url = url_of(&l)?;
             let control = fi::FiControl::default();
             let spec = fi::FiSpec::demo(kind, parse_url(&url)?, regs.clone());
+            let phone = spec.has_second_factor().then(|| spec.phone_url());
             let router = fi::router(
                 spec,
                 control.clone(),
@@ -437,6 +441,7 @@ impl Sandbox {
                 id: kind.id().to_owned(),
                 name: kind.display_name().to_owned(),
                 url,
+                phone,
                 control,
             });
         }
@@ -545,6 +550,21 @@ impl Sandbox {
                     })
                 })
             })
+            .chain(
+                self.fis
+                    .iter()
+                    .filter_map(|f| fi::FiKind::from_id(&f.id))
+                    .filter(|k| fi::FiKind::TEST_ONLY.contains(k))
+                    .flat_map(|k| {
+                        fi::demo_logins(k).into_iter().map(move |(c, l)| {
+                            serde_json::json!({
+                                "key": c.key, "given_name": c.given_name,
+                                "family_name": c.family_name, "fi": k.id(),
+                                "login": l.login, "password": l.password,
+                            })
+                        })
+                    }),
+            )
             .collect();
         serde_json::json!({
             "broker": self.broker_url,
@@ -590,12 +610,8 @@ impl Sandbox {
         }
         for f in &self.fis {
             let _ = writeln!(s, "  Identity provider {:<27} {}", f.name, f.url);
-            if f.id == "laposte" || f.id == "test-eidas3" {
-                let _ = writeln!(
-                    s,
-                    "      one-time codes (eidas2 and above): {}/telephone",
-                    f.url
-                );
+            if let Some(phone) = &f.phone {
+                let _ = writeln!(s, "      one-time codes (eidas2 and above): {phone}");
             }
         }
         let _ = writeln!(

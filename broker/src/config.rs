@@ -301,6 +301,29 @@ data_dir = "/tmp/pivot"
     }
 
     #[test]
+    fn the_high_platform_as_documented_in_the_readme_parses_to_the_preset() {
+        let dir = std::env::temp_dir().join(format!("pivot-cfg3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("high.toml");
+        let readme = include_str!("../../README.md");
+        let start = readme.find("[platform]\nname = \"FranceConnect+\"").unwrap();
+        let end = start + readme[start..].find("```").unwrap();
+        std::fs::write(&f, format!("{MINIMAL}\n{}", &readme[start..end])).unwrap();
+        let c = FileConfig::load(Some(&f), None).unwrap();
+        let high = PlatformConfig::high();
+        assert_eq!(c.platform.acr_values, high.acr_values);
+        assert_eq!(c.platform.sso_acr_values, high.sso_acr_values);
+        assert_eq!(c.platform.signing_algs, high.signing_algs);
+        assert_eq!(c.platform.encryption, EncryptionPolicy::Required);
+        assert_eq!(c.platform.identity_source, IdentitySource::Provider);
+        assert!(!c.platform.acr_values_required && !c.platform.session_sliding);
+        assert_eq!(c.platform.session_ttl_secs, 600);
+        let r = c.registry.unwrap();
+        assert_eq!(r.timeout_secs, 5);
+        assert!(r.api_key_file.is_some());
+    }
+
+    #[test]
     fn unknown_field_is_rejected() {
         let dir = std::env::temp_dir().join(format!("pivot-cfg2-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -609,7 +609,7 @@ impl Sandbox {
             );
         }
         for f in &self.fis {
-            let _ = writeln!(s, "  Identity provider {:<27} {}", f.name, f.url);
+            let _ = writeln!(s, "  Identity provider {:<30} {}", f.name, f.url);
             if let Some(phone) = &f.phone {
                 let _ = writeln!(s, "      one-time codes (eidas2 and above): {phone}");
             }

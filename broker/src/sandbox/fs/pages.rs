@@ -170,13 +170,18 @@ struct Layout<'a> {
     site_name: &'a str,
     site_tagline: &'static str,
     lang: &'static str,
+    /// The federation the service uses: "FranceConnect" or "FranceConnect+".
+    brand: &'static str,
 }
 
 fn layout(spec: &FsSpec) -> Layout<'_> {
+    // A service asking a substantial or high level uses FranceConnect+.
+    let plus = spec.acr_values.split(' ').any(|a| a == "eidas2" || a == "eidas3");
     Layout {
         site_name: &spec.name,
         site_tagline: TAGLINE,
         lang: "fr",
+        brand: if plus { "FranceConnect+" } else { "FranceConnect" },
     }
 }
 

@@ -125,3 +125,38 @@ export async function textOf(page, selector) {
 export function origin(url) {
   return new URL(url).origin;
 }
+
+/** The demo service with this slug (`mairie`, `renovation`…). */
+export function service(ready, slug) {
+  const s = ready.services.find((s) => s.slug === slug);
+  if (!s) throw new Error(`no service "${slug}" in the ready file`);
+  return s;
+}
+
+/** The values of the chooser's enabled FI buttons (`button[name=fi]`). */
+export async function offeredFis(page) {
+  return page
+    .locator('button[name=fi]:not([disabled])')
+    .evaluateAll((els) => els.map((el) => el.value));
+}
+
+/** Opens `fi`'s demo phone page in a second tab of `page`'s context and
+ * returns the latest valid one-time code sent to `login`, reloading until it
+ * shows (the page lists the latest first). The tab is left open for the
+ * caller's screenshot and closed by `close()`. */
+export async function readOneTimeCode(page, fi, login, { attempts = 10 } = {}) {
+  if (!fi.phone) throw new Error(`identity provider "${fi.id}" has no phone page`);
+  const phone = await page.context().newPage();
+  phone.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const row = phone
+    .locator(`tr.otp-message[data-login="${login.toLowerCase()}"][data-state=valid]`)
+    .first();
+  await phone.goto(fi.phone);
+  for (let i = 1; (await row.count()) === 0; i++) {
+    if (i >= attempts) throw new Error(`no valid code for ${login} on ${fi.phone}`);
+    await phone.waitForTimeout(300);
+    await phone.reload();
+  }
+  const code = await row.getAttribute('data-code');
+  return { code, phone, close: () => phone.close() };
+}

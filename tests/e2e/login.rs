@@ -246,7 +246,7 @@ async fn the_confirmation_page_shows_the_identity_and_the_fi() -> Result<()> {
     let birth = confirm.text("#birth").unwrap_or_default();
     assert!(birth.starts_with("née le 23/05/1981"), "{birth}");
     // Born abroad: the country by name.
-    assert!(birth.contains("ESPAGNE"), "{birth}");
+    assert!(birth.contains("pays de naissance : ESPAGNE"), "{birth}");
     Ok(())
 }
 

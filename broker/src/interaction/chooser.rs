@@ -68,10 +68,20 @@ pub async fn chooser(
             csrf => session.data.csrf,
             fis,
             level => i.request.acr.as_str(),
+            level_name => level_name(i.request.acr),
             unavailable,
         },
     )?;
     Ok(html.into_response())
+}
+
+/// The eIDAS level as citizens know it.
+fn level_name(acr: pivot_proto::eidas::Eidas) -> &'static str {
+    match acr {
+        pivot_proto::eidas::Eidas::Eidas1 => "faible",
+        pivot_proto::eidas::Eidas::Eidas2 => "substantiel",
+        pivot_proto::eidas::Eidas::Eidas3 => "élevé",
+    }
 }
 
 /// The chooser form.

@@ -52,6 +52,7 @@ pub async fn page(
             female => p.gender == pivot_proto::identity::Gender::Female,
             birthdate => p.birthdate_fr(),
             birthplace => pivot_proto::cog::birthplace_label(&p.birthplace, &p.birthcountry),
+            born_abroad => !p.born_in_france(),
             fi_name,
         },
     )?;

@@ -167,6 +167,7 @@ pub async fn build_state(cfg: &FileConfig, clock: SharedClock) -> Result<AppStat
         signing_algs: p.signing_algs.clone(),
         encryption: p.encryption,
         identity_source: p.identity_source,
+        session_cookie: p.session_cookie.clone(),
     };
     if rc.signing_algs.is_empty() || rc.acr_values.is_empty() {
         return Err(ConfigError::Inconsistent(

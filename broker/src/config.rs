@@ -158,6 +158,9 @@ pub struct PlatformConfig {
     pub encryption: EncryptionPolicy,
     /// The identity given to services.
     pub identity_source: IdentitySource,
+    /// Name of the session cookie (distinct per platform, so that two
+    /// platforms on one host keep their own sessions).
+    pub session_cookie: String,
 }
 
 impl PlatformConfig {
@@ -180,6 +183,7 @@ impl PlatformConfig {
             signing_algs: vec![SigningAlg::ES256],
             encryption: EncryptionPolicy::Required,
             identity_source: IdentitySource::Provider,
+            session_cookie: "pivot_plus_session".into(),
             ..Self::default()
         }
     }
@@ -204,6 +208,7 @@ impl Default for PlatformConfig {
             signing_algs: vec![SigningAlg::ES256, SigningAlg::RS256],
             encryption: EncryptionPolicy::Optional,
             identity_source: IdentitySource::Registry,
+            session_cookie: crate::session::COOKIE.into(),
         }
     }
 }
@@ -306,7 +311,9 @@ data_dir = "/tmp/pivot"
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("high.toml");
         let readme = include_str!("../../README.md");
-        let start = readme.find("[platform]\nname = \"FranceConnect+\"").unwrap();
+        let start = readme
+            .find("[platform]\nname = \"FranceConnect+\"")
+            .unwrap();
         let end = start + readme[start..].find("```").unwrap();
         std::fs::write(&f, format!("{MINIMAL}\n{}", &readme[start..end])).unwrap();
         let c = FileConfig::load(Some(&f), None).unwrap();

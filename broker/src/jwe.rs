@@ -91,6 +91,14 @@ pub fn encrypt_jwt(signed_jwt: &str, jwks: &Value, alg: EncryptionAlg) -> Result
         .map_err(|e| JweError::Encrypt(e.to_string()))
 }
 
+/// Whether `jwks` holds a key that can receive a JWE with `alg`.
+#[must_use]
+pub fn has_key_for(jwks: &Value, alg: EncryptionAlg) -> bool {
+    jwks.get("keys")
+        .and_then(Value::as_array)
+        .is_some_and(|keys| select_encrypter(keys, alg).is_some())
+}
+
 /// The encrypter of the best fit key: one naming `alg` first, then one
 /// naming no algorithm, in JWKS order otherwise.
 fn select_encrypter(keys: &[Value], alg: EncryptionAlg) -> Option<Box<dyn JweEncrypter>> {

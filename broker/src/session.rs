@@ -21,7 +21,8 @@ use crate::{
     state::AppState,
 };
 
-/// Name of the session cookie.
+/// Default name of the session cookie (the low platform's; each platform
+/// has its own, so that two platforms on one host keep their sessions).
 pub const COOKIE: &str = "pivot_session";
 
 /// A login at an FI, the basis of SSO. Holds the FI identity: it only ever
@@ -154,11 +155,17 @@ impl AppState {
     /// On storage failure. A session that does not open is treated as absent.
     pub async fn load_session(&self, jar: &SignedCookieJar) -> Result<Session, BrokerError> {
         let now = self.now();
-        if let Some(c) = jar.get(COOKIE) {
+        if let Some(c) = jar.get(&self.cfg.session_cookie) {
             let id = c.value().to_owned();
             let hash = sha256_hex(&id);
             if let Some(blob) = self.store.session(&hash, now).await? {
-                if let Ok(data) = self.sealer.open_json::<SessionData>(&blob, hash.as_bytes()) {
+                if let Ok(mut data) = self.sealer.open_json::<SessionData>(&blob, hash.as_bytes()) {
+                    if !self.cfg.session_sliding
+                        && data.created_at + self.cfg.session_ttl_secs <= now
+                    {
+                        // A non-sliding session's login is over.
+                        data.sso = None;
+                    }
                     return Ok(Session { id, data });
                 }
                 tracing::warn!("session blob did not open; starting a new session");
@@ -188,7 +195,18 @@ impl AppState {
         let expires_at = if self.cfg.session_sliding {
             now + ttl
         } else {
-            s.data.created_at + ttl
+            // The login ends at created_at + ttl; a request started before
+            // then may still be finishing at the FI: the row lives as long
+            // as its newest interaction (the SSO login itself is dropped on
+            // load once its time is over).
+            let newest = s
+                .data
+                .interactions
+                .values()
+                .map(|i| i.created_at + self.cfg.interaction_ttl_secs)
+                .max()
+                .unwrap_or(0);
+            (s.data.created_at + ttl).max(newest)
         };
         let hash = sha256_hex(&s.id);
         let blob = self.sealer.seal_json(&s.data, hash.as_bytes())?;
@@ -207,6 +225,8 @@ impl AppState {
         self.store.delete_session(&sha256_hex(&s.id)).await?;
         s.id = random_token(32);
         s.data.csrf = random_token(32);
+        // A non-sliding session lasts from its latest login.
+        s.data.created_at = self.now();
         Ok(())
     }
 
@@ -225,7 +245,7 @@ impl AppState {
 
     fn session_cookie(&self, value: String) -> Cookie<'static> {
         // A browser-session cookie (no Max-Age): the server-side expiry rules.
-        Cookie::build((COOKIE, value))
+        Cookie::build((self.cfg.session_cookie.clone(), value))
             .path("/")
             .http_only(true)
             .secure(self.cfg.secure_cookies)

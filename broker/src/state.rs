@@ -64,6 +64,8 @@ pub struct RuntimeConfig {
     pub encryption: EncryptionPolicy,
     /// The identity given to services.
     pub identity_source: IdentitySource,
+    /// Name of the session cookie.
+    pub session_cookie: String,
 }
 
 impl RuntimeConfig {

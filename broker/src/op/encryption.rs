@@ -17,13 +17,26 @@ impl AppState {
     ///
     /// # Errors
     /// `unauthorized_client` when the platform requires encryption and the
-    /// client registered none.
+    /// client registered none, or when the client registered encryption
+    /// without a key that fits (no JWKS nor `jwks_uri`, or an inline JWKS
+    /// without a key for the algorithm) — found at `/authorize`, before the
+    /// citizen logs in for nothing.
     pub fn encryption_for(
         &self,
         client: &ClientRecord,
     ) -> Result<Option<EncryptionAlg>, BrokerError> {
+        let no_key = || {
+            BrokerError::oauth(
+                OAuthErrorCode::UnauthorizedClient,
+                "the client registered encryption without a key that fits its algorithm",
+            )
+        };
         match (client.encryption_alg, self.cfg.encryption) {
-            (Some(alg), _) => Ok(Some(alg)),
+            (Some(alg), _) => match (&client.jwks, &client.jwks_uri) {
+                (Some(jwks), _) if !crate::jwe::has_key_for(jwks, alg) => Err(no_key()),
+                (None, None) => Err(no_key()),
+                _ => Ok(Some(alg)),
+            },
             (None, EncryptionPolicy::Optional) => Ok(None),
             (None, EncryptionPolicy::Required) => Err(BrokerError::oauth(
                 OAuthErrorCode::UnauthorizedClient,

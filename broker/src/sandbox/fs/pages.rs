@@ -176,12 +176,19 @@ struct Layout<'a> {
 
 fn layout(spec: &FsSpec) -> Layout<'_> {
     // A service asking a substantial or high level uses FranceConnect+.
-    let plus = spec.acr_values.split(' ').any(|a| a == "eidas2" || a == "eidas3");
+    let plus = spec
+        .acr_values
+        .split(' ')
+        .any(|a| a == "eidas2" || a == "eidas3");
     Layout {
         site_name: &spec.name,
         site_tagline: TAGLINE,
         lang: "fr",
-        brand: if plus { "FranceConnect+" } else { "FranceConnect" },
+        brand: if plus {
+            "FranceConnect+"
+        } else {
+            "FranceConnect"
+        },
     }
 }
 

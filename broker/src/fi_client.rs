@@ -120,6 +120,12 @@ impl FiEntry {
         }
     }
 
+    /// Whether this FI may assert a level that satisfies `required`.
+    #[must_use]
+    pub fn serves(&self, required: Eidas) -> bool {
+        self.acr_values.iter().any(|a| a.satisfies(required))
+    }
+
     /// The highest level this FI may assert.
     #[must_use]
     pub fn max_acr(&self) -> Option<Eidas> {

@@ -204,16 +204,16 @@ impl RnippOutcome {
         match self {
             RnippOutcome::Found(_) | RnippOutcome::Corrected { .. } => None,
             RnippOutcome::NotFound => Some(
-                "Votre identité n'a pas pu être vérifiée auprès de l'état civil : aucune personne ne correspond aux informations transmises par votre fournisseur d'identité.",
+                "L'identité transmise par votre fournisseur d'identité ne correspond à aucune personne du répertoire national d'état civil. Vérifiez vos nom, prénoms, date et lieu de naissance auprès de ce fournisseur, ou choisissez un autre compte.",
             ),
             RnippOutcome::MarriedNameOnly => Some(
-                "Votre fournisseur d'identité a transmis votre nom d'usage à la place de votre nom de naissance. Demandez-lui de corriger votre nom de naissance.",
+                "Votre fournisseur d'identité a transmis un nom d'usage (par exemple un nom d'époux ou d'épouse). L'état civil vous connaît sous votre nom de naissance : faites corriger ce nom auprès de votre fournisseur d'identité, ou choisissez un autre compte.",
             ),
             RnippOutcome::Deceased => Some(
-                "L'identité transmise par votre fournisseur d'identité est celle d'une personne décédée.",
+                "Le répertoire national d'état civil signale le décès de la personne correspondant à cette identité. Si c'est une erreur, contactez votre mairie de naissance ou l'Insee.",
             ),
             RnippOutcome::Rejected { .. } => Some(
-                "Les informations transmises par votre fournisseur d'identité ne permettent pas d'interroger l'état civil.",
+                "Le répertoire national d'état civil n'a pas pu traiter la vérification de votre identité. Choisissez un autre compte ou réessayez plus tard.",
             ),
         }
     }

@@ -199,13 +199,7 @@ impl TestSandbox {
 
     /// The high platform's pairwise-sub secret (`high/secrets.json`).
     pub fn high_sub_secret(&self) -> Result<String> {
-        let path = self.data_dir().join("high").join("secrets.json");
-        let raw = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let v: serde_json::Value = serde_json::from_slice(&raw)?;
-        v["sub_secret"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow!("no sub_secret in high/secrets.json"))
+        generated_sub_secret(&self.data_dir().join("high"))
     }
 
     /// A URL on the broker (`path` starts with `/`).
@@ -250,13 +244,7 @@ impl TestSandbox {
 
     /// The pairwise-sub secret the broker generated into `secrets.json`.
     pub fn sub_secret(&self) -> Result<String> {
-        let path = self.data_dir().join("secrets.json");
-        let raw = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let v: serde_json::Value = serde_json::from_slice(&raw)?;
-        v["sub_secret"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow!("no sub_secret in secrets.json"))
+        generated_sub_secret(self.data_dir())
     }
 
     /// A fresh browser (empty cookie store).
@@ -264,4 +252,15 @@ impl TestSandbox {
     pub fn browser(&self) -> Browser {
         Browser::new()
     }
+}
+
+/// The `sub_secret` a broker generated into `dir/secrets.json`.
+fn generated_sub_secret(dir: &Path) -> Result<String> {
+    let path = dir.join("secrets.json");
+    let raw = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_slice(&raw)?;
+    v["sub_secret"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("no sub_secret in {}", path.display()))
 }

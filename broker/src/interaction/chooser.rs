@@ -52,7 +52,7 @@ pub async fn chooser(
         .map(|f| FiView {
             id: f.id.clone(),
             name: f.name.clone(),
-            available: f.acr_values.iter().any(|a| a.satisfies(i.request.acr)),
+            available: f.serves(i.request.acr),
         })
         .collect();
     let unavailable = q
@@ -109,10 +109,7 @@ pub async fn choose(
         Some(c) => c.accepts_fi(&form.fi),
         None => false,
     };
-    let allowed = accepted
-        && s.fis
-            .get(&form.fi)
-            .is_some_and(|f| f.acr_values.iter().any(|a| a.satisfies(acr)));
+    let allowed = accepted && s.fis.get(&form.fi).is_some_and(|f| f.serves(acr));
     if !allowed {
         return Ok(Redirect::to(&format!("/interaction/{id}")).into_response());
     }

@@ -51,27 +51,24 @@ async fn check(s: &AppState, mut login: SsoLogin) -> Checked {
         }
     };
     tracing::info!(outcome = outcome.as_str(), fi = %login.fi_id, "civil registry check");
-    let (code, title, message, desc) = match outcome {
+    let (code, title, desc) = match &outcome {
         RnippOutcome::Found(identity) | RnippOutcome::Corrected { identity, .. } => {
-            login.registry = Some(identity);
+            login.registry = Some(identity.clone());
             return Checked::Verified(Box::new(login));
         }
         RnippOutcome::NotFound => (
             "Y010001",
             "Identité non reconnue",
-            "L'identité transmise par votre fournisseur d'identité ne correspond à aucune personne du répertoire national d'état civil. Vérifiez vos nom, prénoms, date et lieu de naissance auprès de ce fournisseur, ou choisissez un autre compte.",
             "identity not found in the civil registry",
         ),
         RnippOutcome::MarriedNameOnly => (
             "Y010002",
             "Nom de naissance attendu",
-            "Votre fournisseur d'identité a transmis un nom d'usage (par exemple un nom d'époux ou d'épouse). L'état civil vous connaît sous votre nom de naissance : faites corriger ce nom auprès de votre fournisseur d'identité, ou choisissez un autre compte.",
             "identity known to the civil registry under another family name",
         ),
         RnippOutcome::Deceased => (
             "Y010003",
             "Connexion impossible",
-            "Le répertoire national d'état civil signale le décès de la personne correspondant à cette identité. Si c'est une erreur, contactez votre mairie de naissance ou l'Insee.",
             "the civil registry reports this person as deceased",
         ),
         RnippOutcome::Rejected { reason } => {
@@ -79,14 +76,13 @@ async fn check(s: &AppState, mut login: SsoLogin) -> Checked {
             (
                 "Y010004",
                 "Vérification de votre identité refusée",
-                "Le répertoire national d'état civil n'a pas pu traiter la vérification de votre identité. Choisissez un autre compte ou réessayez plus tard.",
                 "the civil registry rejected the identity check",
             )
         }
-        _ => {
-            return Checked::Unavailable;
-        }
+        _ => return Checked::Unavailable,
     };
+    // The French explanation is shared with the app (pivot-proto).
+    let message = outcome.error_message_fr().unwrap_or_default();
     Checked::Refused(
         PageError::bad_request(code, title, message),
         OAuthError::new(OAuthErrorCode::AccessDenied, desc),

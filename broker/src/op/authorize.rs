@@ -159,10 +159,8 @@ async fn authorize(
         ));
     }
     if let Some(hint) = req.idp_hint.as_deref() {
-        let usable = client.accepts_fi(hint)
-            && s.fis
-                .get(hint)
-                .is_some_and(|fi| fi.enabled && fi.acr_values.iter().any(|a| a.satisfies(req.acr)));
+        let usable =
+            client.accepts_fi(hint) && s.fis.get(hint).is_some_and(|fi| fi.serves(req.acr));
         if !usable {
             return fail(OAuthError::new(
                 OAuthErrorCode::InvalidRequest,

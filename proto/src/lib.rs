@@ -9,8 +9,10 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod checktoken;
 pub mod claims;
 pub mod cog;
+pub mod data;
 pub mod discovery;
 pub mod eidas;
 pub mod identity;

@@ -279,6 +279,8 @@ mod tests {
             encryption_alg: None,
             fi_allow: None,
             fi_deny: vec![],
+            role: crate::storage::ClientRole::Service,
+            provided: Vec::new(),
         }
     }
 

@@ -28,7 +28,8 @@ pub struct Grant {
     pub client_id: String,
     /// The redirect URI of the request (checked again at the token endpoint).
     pub redirect_uri: String,
-    /// Granted scopes.
+    /// Granted scopes: the identity asked, and the data the citizen
+    /// accepted (never data they refused).
     pub scope: ScopeSet,
     /// The FS's nonce.
     pub nonce: String,
@@ -55,6 +56,26 @@ pub struct Grant {
     pub claims: ClaimsRequest,
 }
 
+/// A live access token.
+#[derive(Debug)]
+pub struct LiveToken {
+    /// What it grants.
+    pub grant: Grant,
+    /// When it was issued.
+    pub issued_at: i64,
+    /// When it expires.
+    pub expires_at: i64,
+}
+
+impl Grant {
+    /// The identity the civil registry checked (the FI's when no registry
+    /// is configured): the basis of every pairwise sub.
+    #[must_use]
+    pub fn checked_identity(&self) -> &PivotIdentity {
+        self.rnipp.as_ref().unwrap_or(&self.identity.pivot)
+    }
+}
+
 impl AppState {
     /// Issues a code for a finished interaction; returns the code.
     ///
@@ -65,6 +86,7 @@ impl AppState {
         client: &ClientRecord,
         req: &AuthorizeRequest,
         login: &SsoLogin,
+        scope: ScopeSet,
     ) -> Result<String, BrokerError> {
         let now = self.now();
         // The sub is computed from the registry's identity when there is one.
@@ -98,7 +120,7 @@ impl AppState {
             grant_id: random_token(16),
             client_id: client.client_id.clone(),
             redirect_uri: req.redirect_uri.clone(),
-            scope: req.scope.clone(),
+            scope,
             nonce: req.nonce.clone(),
             acr,
             amr: login.amr.clone(),
@@ -134,13 +156,15 @@ impl AppState {
         let token = random_token(32);
         let token_hash = sha256_hex(&token);
         let data = self.sealer.seal_json(grant, token_hash.as_bytes())?;
+        let now = self.now();
         self.store
             .put_token(&TokenRow {
                 token_hash,
                 grant_id: grant.grant_id.clone(),
                 client_id: grant.client_id.clone(),
                 data,
-                expires_at: self.now() + self.cfg.access_token_ttl_secs,
+                issued_at: now,
+                expires_at: now + self.cfg.access_token_ttl_secs,
                 revoked: false,
             })
             .await?;
@@ -153,6 +177,15 @@ impl AppState {
     /// # Errors
     /// On storage failure or a blob that does not open.
     pub async fn grant_for_token(&self, token: &str) -> Result<Option<Grant>, BrokerError> {
+        Ok(self.live_token(token).await?.map(|t| t.grant))
+    }
+
+    /// The live token `token` with its grant and times, or `None` when it
+    /// is unknown, expired or revoked.
+    ///
+    /// # Errors
+    /// On storage failure or a blob that does not open.
+    pub async fn live_token(&self, token: &str) -> Result<Option<LiveToken>, BrokerError> {
         let token_hash = sha256_hex(token);
         let Some(row) = self.store.token(&token_hash).await? else {
             return Ok(None);
@@ -160,8 +193,10 @@ impl AppState {
         if row.revoked || row.expires_at <= self.now() {
             return Ok(None);
         }
-        Ok(Some(
-            self.sealer.open_json(&row.data, token_hash.as_bytes())?,
-        ))
+        Ok(Some(LiveToken {
+            grant: self.sealer.open_json(&row.data, token_hash.as_bytes())?,
+            issued_at: row.issued_at,
+            expires_at: row.expires_at,
+        }))
     }
 }

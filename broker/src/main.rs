@@ -74,14 +74,21 @@ enum Cmd {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum PartnerCmd {
-    /// Register a service provider; prints its client id and secret once.
+    /// Register a service provider (or, with --data-scope, a data
+    /// provider); prints its client id and secret once.
     Add {
-        /// Name shown to citizens.
+        /// Name shown to citizens (for a data provider, its short name shown
+        /// after each datum: "revenu fiscal de référence (DGFIP)").
         #[arg(long)]
         name: String,
-        /// Exact redirect URI (repeatable).
-        #[arg(long = "redirect-uri", required = true)]
+        /// Exact redirect URI (repeatable; services only).
+        #[arg(long = "redirect-uri", required_unless_present = "data_scopes")]
         redirect_uris: Vec<String>,
+        /// Register a data provider serving this datum, `scope=label`
+        /// (repeatable), e.g. `--data-scope "dgfip_rfr=revenu fiscal de
+        /// référence"`. It may then only call /checktoken.
+        #[arg(long = "data-scope", value_parser = parse_data_scope)]
+        data_scopes: Vec<pivot_proto::data::DataScope>,
         /// Exact post-logout redirect URI (repeatable).
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
@@ -116,13 +123,17 @@ enum PartnerCmd {
         #[arg(long = "fi-deny")]
         fi_deny: Option<Vec<String>>,
     },
-    /// List service providers.
+    /// List service and data providers.
     List,
-    /// Remove a service provider.
+    /// Remove a service or data provider.
     Remove {
         /// Its client id.
         client_id: String,
     },
+}
+
+fn parse_data_scope(s: &str) -> Result<pivot_proto::data::DataScope, String> {
+    pivot_proto::data::DataScope::parse_assignment(s).map_err(|e| e.to_string())
 }
 
 #[derive(Subcommand)]
@@ -226,6 +237,7 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
         PartnerCmd::Add {
             name,
             redirect_uris,
+            data_scopes,
             post_logout_redirect_uris,
             scopes,
             entity_id,
@@ -239,6 +251,18 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
             fi_deny,
         } => {
             let method = ClientAuthMethod::parse(&auth_method).context("unknown --auth-method")?;
+            let provider = !data_scopes.is_empty();
+            if provider {
+                anyhow::ensure!(
+                    redirect_uris.is_empty() && post_logout_redirect_uris.is_empty(),
+                    "a data provider has no redirect URIs"
+                );
+                anyhow::ensure!(
+                    method != ClientAuthMethod::None,
+                    "a data provider must authenticate (not --auth-method none)"
+                );
+                pivot_proto::data::DataScope::check_list(&data_scopes)?;
+            }
             for u in redirect_uris.iter().chain(&post_logout_redirect_uris) {
                 let parsed = url::Url::parse(u).with_context(|| format!("invalid URI {u}"))?;
                 anyhow::ensure!(
@@ -266,15 +290,19 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
                 ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost
             )
             .then(|| random_token(32));
-            let scopes = scopes.map_or_else(
-                || {
-                    pivot_proto::scope::KNOWN_IDENTITY_SCOPES
-                        .iter()
-                        .map(|s| (*s).to_owned())
-                        .collect()
-                },
-                |s| s.split_whitespace().map(str::to_owned).collect(),
-            );
+            let scopes = if provider {
+                Vec::new()
+            } else {
+                scopes.map_or_else(
+                    || {
+                        pivot_proto::scope::KNOWN_IDENTITY_SCOPES
+                            .iter()
+                            .map(|s| (*s).to_owned())
+                            .collect()
+                    },
+                    |s| s.split_whitespace().map(str::to_owned).collect(),
+                )
+            };
             store
                 .put_client(&ClientRecord {
                     entity_id: entity_id.unwrap_or_else(|| client_id.clone()),
@@ -300,6 +328,12 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
                         .transpose()?,
                     fi_allow,
                     fi_deny: fi_deny.unwrap_or_default(),
+                    role: if provider {
+                        pivot_broker::storage::ClientRole::DataProvider
+                    } else {
+                        pivot_broker::storage::ClientRole::Service
+                    },
+                    provided: data_scopes,
                 })
                 .await?;
             println!("client_id:     {client_id}");
@@ -310,12 +344,19 @@ async fn partner(config: PathBuf, cmd: PartnerCmd) -> anyhow::Result<()> {
         }
         PartnerCmd::List => {
             for c in store.clients().await? {
+                let detail = if c.provided.is_empty() {
+                    c.redirect_uris.join(" ")
+                } else {
+                    let scopes: Vec<&str> = c.provided.iter().map(|d| d.scope.as_str()).collect();
+                    scopes.join(" ")
+                };
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     c.client_id,
+                    c.role.as_str(),
                     c.name,
                     c.auth_method.as_str(),
-                    c.redirect_uris.join(" ")
+                    detail
                 );
             }
         }

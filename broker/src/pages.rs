@@ -11,6 +11,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/broker/confirm.html"),
     ),
     (
+        "broker/consent.html",
+        include_str!("../templates/broker/consent.html"),
+    ),
+    (
         "broker/error.html",
         include_str!("../templates/broker/error.html"),
     ),

@@ -87,6 +87,10 @@ pub struct Interaction {
     /// returns to it (`access_denied` when unset).
     #[serde(default)]
     pub failure: Option<OAuthError>,
+    /// The citizen confirmed the identity page (and, for a private service,
+    /// agreed to share it); the data-consent step may follow.
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 /// A logout waiting for the FI to send the citizen back.

@@ -226,3 +226,43 @@ mod tests {
         assert_eq!(back, claims);
     }
 }
+
+/// The French label of an identity claim, as the consent page lists what a
+/// private service receives; `None` for technical claims (`sub`).
+pub fn claim_label_fr(claim: &str) -> Option<&'static str> {
+    Some(match claim {
+        "given_name" => "prénoms",
+        "family_name" => "nom de naissance",
+        "birthdate" => "date de naissance",
+        "gender" => "sexe",
+        "birthplace" => "lieu de naissance",
+        "birthcountry" => "pays de naissance",
+        "email" => "adresse électronique",
+        "preferred_username" => "nom d'usage",
+        "idp_birthdate" => "date de naissance connue du fournisseur d'identité",
+        "amr" => "méthode d'authentification",
+        "idp_id" => "fournisseur d'identité utilisé",
+        "rnipp_given_name" => "prénoms (état civil)",
+        "rnipp_family_name" => "nom de naissance (état civil)",
+        "rnipp_birthdate" => "date de naissance (état civil)",
+        "rnipp_gender" => "sexe (état civil)",
+        "rnipp_birthplace" => "lieu de naissance (état civil)",
+        "rnipp_birthcountry" => "pays de naissance (état civil)",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::claim_label_fr;
+    use crate::scope::{KNOWN_IDENTITY_SCOPES, RNIPP_SCOPES, claims_for_scope};
+
+    #[test]
+    fn every_identity_claim_but_sub_has_a_label() {
+        for scope in KNOWN_IDENTITY_SCOPES.iter().chain(RNIPP_SCOPES) {
+            for claim in claims_for_scope(scope) {
+                assert_eq!(claim_label_fr(claim).is_none(), *claim == "sub", "{claim}");
+            }
+        }
+    }
+}

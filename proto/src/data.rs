@@ -24,7 +24,9 @@ pub struct DataScope {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DataScopeError {
     /// Not `[a-z0-9_]`, starting with a letter, at most [`MAX_SCOPE_LEN`].
-    #[error("data scope `{0}` must be lowercase letters, digits and `_`, starting with a letter, at most 64 characters")]
+    #[error(
+        "data scope `{0}` must be lowercase letters, digits and `_`, starting with a letter, at most 64 characters"
+    )]
     Syntax(String),
     /// An identity or `rnipp_*` scope cannot be a datum.
     #[error("`{0}` is an identity scope, not a data scope")]
@@ -126,7 +128,14 @@ mod tests {
 
     #[test]
     fn refuses_bad_names_reserved_scopes_and_labels() {
-        for bad in ["", "Dgfip", "1abc", "dgfip-rfr", "dgfip rfr", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "Dgfip",
+            "1abc",
+            "dgfip-rfr",
+            "dgfip rfr",
+            &"a".repeat(65),
+        ] {
             assert!(
                 matches!(DataScope::new(bad, "x"), Err(DataScopeError::Syntax(_))),
                 "{bad}"

@@ -851,6 +851,8 @@ impl TestClient {
             encryption_alg: self.encryption_alg,
             fi_allow: self.fi_allow.clone(),
             fi_deny: self.fi_deny.clone(),
+            role: pivot_broker::storage::ClientRole::Service,
+            provided: Vec::new(),
         }
     }
 

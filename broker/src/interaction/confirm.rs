@@ -1,12 +1,19 @@
 //! The confirmation page ("Bienvenue Prénom NOM, né le … à …") and the final
 //! redirect to the FS with the code.
+//!
+//! A public service gets an information page with "Continuer"; a private
+//! service asking identity data needs the citizen's explicit agreement (a
+//! checkbox listing what it receives). When the service also asks data from
+//! data providers, the consent step ([`super::consent`]) follows.
 
 use axum::{
     Form,
     extract::{Path, State},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::SignedCookieJar;
+use pivot_proto::{claims::claim_label_fr, scope::ScopeSet};
 use serde::Deserialize;
 
 use crate::{
@@ -14,21 +21,80 @@ use crate::{
     error::{BrokerError, PageError},
     interaction::{csrf_failed, interaction},
     op::authorize::client_url,
+    session::{Interaction, Session, SsoLogin},
     state::AppState,
+    storage::ClientRecord,
 };
 
-/// `GET /interaction/{id}/confirm`
-pub async fn page(
-    State(s): State<AppState>,
-    jar: SignedCookieJar,
-    Path(id): Path<String>,
+/// What the request asks, split: identity scopes and data-provider scopes.
+pub(super) struct Asked {
+    /// Identity scopes (everything that is not a datum).
+    pub identity: ScopeSet,
+    /// The data asked, as the citizen sees them.
+    pub data: Vec<pivot_proto::data::DataRequest>,
+}
+
+impl AppState {
+    /// Splits the scopes of a request into identity and data.
+    pub(super) async fn asked(&self, scope: &ScopeSet) -> Result<Asked, BrokerError> {
+        let data: Vec<_> = self
+            .store
+            .data_catalogue()
+            .await?
+            .into_iter()
+            .filter(|d| scope.contains(&d.scope))
+            .collect();
+        let identity = scope
+            .iter()
+            .filter(|sc| !data.iter().any(|d| d.scope == *sc))
+            .collect();
+        Ok(Asked { identity, data })
+    }
+
+    /// The registered service of an interaction.
+    pub(super) async fn interaction_client(
+        &self,
+        i: &Interaction,
+    ) -> Result<ClientRecord, BrokerError> {
+        self.store
+            .client(&i.request.client_id)
+            .await?
+            .ok_or_else(|| {
+                PageError::bad_request(
+                    "Y000404",
+                    "Service inconnu",
+                    format!(
+                        "Ce service n'est plus enregistré auprès de {}.",
+                        self.cfg.platform_name
+                    ),
+                )
+                .into()
+            })
+    }
+}
+
+/// The identity items a service receives, in French, without duplicates.
+fn identity_items(identity: &ScopeSet) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for claim in pivot_proto::scope::claims_for_scopes(identity) {
+        if let Some(label) = claim_label_fr(claim)
+            && !out.contains(&label)
+        {
+            out.push(label);
+        }
+    }
+    out
+}
+
+fn render(
+    s: &AppState,
+    session: &Session,
+    i: &Interaction,
+    login: &SsoLogin,
+    client: &ClientRecord,
+    asked: &Asked,
+    error: Option<&str>,
 ) -> Result<Response, BrokerError> {
-    let session = s.load_session(&jar).await?;
-    let i = interaction(&s, &session, &id)?;
-    let login = match (&session.data.sso, i.authenticated) {
-        (Some(l), true) => l,
-        _ => return Ok(Redirect::to(&format!("/interaction/{id}")).into_response()),
-    };
     // The identity the service will receive.
     let p = match s.cfg.identity_source {
         IdentitySource::Registry => login.registry.as_ref().unwrap_or(&login.identity.pivot),
@@ -39,6 +105,7 @@ pub async fn page(
         .get(&login.fi_id)
         .map(|f| f.name.clone())
         .unwrap_or_default();
+    let items = identity_items(&asked.identity);
     let html = s.templates.render(
         "broker/confirm.html",
         minijinja::context! {
@@ -54,18 +121,48 @@ pub async fn page(
             birthplace => pivot_proto::cog::birthplace_label(&p.birthplace, &p.birthcountry),
             born_abroad => !p.born_in_france(),
             fi_name,
+            identity_consent => !client.public_service && !items.is_empty(),
+            identity_items => items,
+            data_follows => !asked.data.is_empty(),
+            error,
         },
     )?;
-    Ok(html.into_response())
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, html).into_response())
+}
+
+/// `GET /interaction/{id}/confirm`
+pub async fn page(
+    State(s): State<AppState>,
+    jar: SignedCookieJar,
+    Path(id): Path<String>,
+) -> Result<Response, BrokerError> {
+    let session = s.load_session(&jar).await?;
+    let i = interaction(&s, &session, &id)?;
+    let login = match (&session.data.sso, i.authenticated) {
+        (Some(l), true) => l,
+        _ => return Ok(Redirect::to(&format!("/interaction/{id}")).into_response()),
+    };
+    let client = s.interaction_client(i).await?;
+    let asked = s.asked(&i.request.scope).await?;
+    render(&s, &session, i, login, &client, &asked, None)
 }
 
 /// The confirmation form.
 #[derive(Debug, Deserialize)]
 pub struct ConfirmForm {
     csrf: String,
+    /// The private-service checkbox.
+    #[serde(default)]
+    consent_identity: Option<String>,
 }
 
-/// `POST /interaction/{id}/confirm`: issues the code and returns to the FS.
+/// `POST /interaction/{id}/confirm`: issues the code and returns to the FS,
+/// or goes on to the data-consent step.
 pub async fn proceed(
     State(s): State<AppState>,
     jar: SignedCookieJar,
@@ -80,18 +177,45 @@ pub async fn proceed(
     let Some(login) = session.data.sso.clone().filter(|_| i.authenticated) else {
         return Ok(Redirect::to(&format!("/interaction/{id}")).into_response());
     };
-    let client = s.store.client(&i.request.client_id).await?.ok_or_else(|| {
-        PageError::bad_request(
-            "Y000404",
-            "Service inconnu",
-            format!(
-                "Ce service n'est plus enregistré auprès de {}.",
-                s.cfg.platform_name
+    let client = s.interaction_client(&i).await?;
+    let asked = s.asked(&i.request.scope).await?;
+    let needs_agreement = !client.public_service && !identity_items(&asked.identity).is_empty();
+    if needs_agreement && form.consent_identity.is_none() {
+        return render(
+            &s,
+            &session,
+            &i,
+            &login,
+            &client,
+            &asked,
+            Some(
+                "Cochez la case pour accepter la transmission de vos données, ou revenez sur le service.",
             ),
-        )
-    })?;
-    let code = s.issue_code(&client, &i.request, &login).await?;
-    session.data.interactions.remove(&id);
+        );
+    }
+    if !asked.data.is_empty() {
+        if let Some(i) = session.data.interactions.get_mut(&id) {
+            i.confirmed = true;
+        }
+        let jar = s.save_session(jar, &session).await?;
+        return Ok((jar, Redirect::to(&format!("/interaction/{id}/consent"))).into_response());
+    }
+    finish(&s, jar, session, &i, &client, &login, asked.identity).await
+}
+
+/// Issues the code for `scope` (what the citizen granted) and sends the
+/// citizen back to the service.
+pub(super) async fn finish(
+    s: &AppState,
+    jar: SignedCookieJar,
+    mut session: Session,
+    i: &Interaction,
+    client: &ClientRecord,
+    login: &SsoLogin,
+    scope: ScopeSet,
+) -> Result<Response, BrokerError> {
+    let code = s.issue_code(client, &i.request, login, scope).await?;
+    session.data.interactions.remove(&i.id);
     let jar = s.save_session(jar, &session).await?;
     let to = client_url(
         &i.request.redirect_uri,
@@ -117,6 +241,7 @@ pub async fn not_me(
     session.data.sso = None;
     if let Some(i) = session.data.interactions.get_mut(&id) {
         i.authenticated = false;
+        i.confirmed = false;
         i.fi = None;
     }
     let jar = s.save_session(jar, &session).await?;

@@ -1,9 +1,10 @@
 //! The citizen's steps between `/authorize` and the code: choice of FI,
-//! FI callback, confirmation. Server-rendered pages with CSRF-protected forms.
+//! FI callback, confirmation, data consent. Server-rendered pages with CSRF-protected forms.
 
 pub mod callback;
 pub mod chooser;
 pub mod confirm;
+pub mod consent;
 pub mod registry;
 
 use axum::{
@@ -26,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/interaction/{id}/confirm",
             get(confirm::page).post(confirm::proceed),
+        )
+        .route(
+            "/interaction/{id}/consent",
+            get(consent::page).post(consent::decide),
         )
         .route("/interaction/{id}/not-me", get(confirm::not_me))
         .route("/interaction/{id}/registry/retry", post(registry::retry))

@@ -13,7 +13,7 @@ use axum::{
 use axum_extra::extract::SignedCookieJar;
 use pivot_proto::{
     oauth::{AuthorizeParams, OAuthError, OAuthErrorCode},
-    scope::is_rnipp_scope,
+    scope::{is_known_identity_scope, is_rnipp_scope},
 };
 
 use crate::{
@@ -23,7 +23,7 @@ use crate::{
     op::form::pairs,
     session::Interaction,
     state::AppState,
-    storage::ClientAuthMethod,
+    storage::{ClientAuthMethod, ClientRole},
 };
 
 /// `GET /authorize`
@@ -97,7 +97,13 @@ async fn authorize(
             format!("Le service n'a pas transmis un identifiant valide ({e})."),
         )
     })?;
-    let client = s.store.client(client_id).await?.ok_or_else(|| {
+    // A data provider is a partner too, but cannot log citizens in.
+    let client = s
+        .store
+        .client(client_id)
+        .await?
+        .filter(|c| c.role == ClientRole::Service);
+    let client = client.ok_or_else(|| {
         untrusted(
             "Service inconnu",
             format!(
@@ -142,11 +148,17 @@ async fn authorize(
         return fail(error);
     }
     let rnipp_claims = s.cfg.identity_source == IdentitySource::Provider;
+    let catalogue = s.store.data_catalogue().await?;
+    // Allowed for this client, and known: an identity scope of this
+    // platform or a datum a registered data provider serves.
     let forbidden: Vec<&str> = req
         .scope
         .iter()
         .filter(|sc| {
-            !client.scopes.iter().any(|c| c == sc) || (is_rnipp_scope(sc) && !rnipp_claims)
+            let known = is_known_identity_scope(sc)
+                || (is_rnipp_scope(sc) && rnipp_claims)
+                || catalogue.iter().any(|d| d.scope == *sc);
+            !known || !client.scopes.iter().any(|c| c == sc)
         })
         .collect();
     if !forbidden.is_empty() {
@@ -192,6 +204,7 @@ async fn authorize(
         authenticated: sso_usable,
         unverified: None,
         failure: None,
+        confirmed: false,
     });
     let next = if sso_usable {
         format!("/interaction/{id}/confirm")

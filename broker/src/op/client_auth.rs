@@ -17,7 +17,7 @@ use crate::{
     crypto::{ct_eq, sha256_hex},
     error::BrokerError,
     state::AppState,
-    storage::{ClientAuthMethod, ClientRecord},
+    storage::{ClientAuthMethod, ClientRecord, ClientRole},
 };
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -60,11 +60,27 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Br
     )))
 }
 
-/// Authenticates the calling client; removes the credentials from `form`.
+/// Authenticates the calling partner, which must have `role` (a data
+/// provider cannot use the token endpoint, nor a service `/checktoken`);
+/// removes the credentials from `form`.
 ///
 /// # Errors
 /// `invalid_client` (401) on any failure, without saying which part failed.
 pub async fn authenticate(
+    s: &AppState,
+    headers: &HeaderMap,
+    form: &mut BTreeMap<String, String>,
+    audience: &str,
+    role: ClientRole,
+) -> Result<ClientRecord, BrokerError> {
+    let client = authenticate_any(s, headers, form, audience).await?;
+    if client.role != role {
+        return Err(invalid("client authentication failed"));
+    }
+    Ok(client)
+}
+
+async fn authenticate_any(
     s: &AppState,
     headers: &HeaderMap,
     form: &mut BTreeMap<String, String>,

@@ -1,24 +1,31 @@
 //! `/.well-known/openid-configuration` and `/jwks`.
 
 use axum::{Json, extract::State, http::header, response::IntoResponse};
-use pivot_proto::scope::{KNOWN_IDENTITY_SCOPES, RNIPP_SCOPES, claims_for_scope};
+use pivot_proto::{
+    checktoken::CHECKTOKEN_PATH,
+    scope::{KNOWN_IDENTITY_SCOPES, RNIPP_SCOPES, claims_for_scope},
+};
 use serde_json::{Value, json};
 
 use crate::{
     config::IdentitySource,
+    error::BrokerError,
     state::AppState,
     storage::{ENCRYPTION_ENC, EncryptionAlg},
 };
 
-/// The discovery document (keys sorted: deterministic output).
+/// The discovery document (keys sorted: deterministic output), with the
+/// scopes of the registered data providers.
 #[must_use]
-pub fn metadata(s: &AppState) -> Value {
+pub fn metadata(s: &AppState, data_scopes: &[&str]) -> Value {
     let iss = &s.cfg.issuer;
     let mut scopes: Vec<&str> = KNOWN_IDENTITY_SCOPES.to_vec();
     if s.cfg.identity_source == IdentitySource::Provider {
         scopes.extend(RNIPP_SCOPES);
     }
-    let mut claims: Vec<&str> = scopes
+    let identity_scopes = scopes.clone();
+    scopes.extend(data_scopes);
+    let mut claims: Vec<&str> = identity_scopes
         .iter()
         .flat_map(|sc| claims_for_scope(sc).iter().copied())
         .collect();
@@ -45,6 +52,11 @@ pub fn metadata(s: &AppState) -> Value {
         "jwks_uri": format!("{iss}/jwks"),
         "end_session_endpoint": format!("{iss}/session/end"),
         "revocation_endpoint": format!("{iss}/token/revocation"),
+        "introspection_endpoint": format!("{iss}{CHECKTOKEN_PATH}"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "introspection_signing_alg_values_supported": signing,
+        "introspection_encryption_alg_values_supported": key_algs,
+        "introspection_encryption_enc_values_supported": [ENCRYPTION_ENC],
         "scopes_supported": scopes,
         "claims_supported": claims,
         "response_types_supported": ["code"],
@@ -74,11 +86,16 @@ pub fn metadata(s: &AppState) -> Value {
 }
 
 /// `GET /.well-known/openid-configuration`
-pub async fn discovery(State(s): State<AppState>) -> impl IntoResponse {
-    (
+///
+/// # Errors
+/// When the data providers' scopes cannot be read.
+pub async fn discovery(State(s): State<AppState>) -> Result<impl IntoResponse, BrokerError> {
+    let catalogue = s.store.data_catalogue().await?;
+    let data: Vec<&str> = catalogue.iter().map(|d| d.scope.as_str()).collect();
+    Ok((
         [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(metadata(&s)),
-    )
+        Json(metadata(&s, &data)),
+    ))
 }
 
 /// `GET /jwks`

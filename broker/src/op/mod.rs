@@ -1,6 +1,7 @@
 //! The OpenID provider toward service providers, under `/api/v2`.
 
 pub mod authorize;
+pub mod checktoken;
 pub mod client_auth;
 pub mod discovery;
 pub mod encryption;
@@ -42,4 +43,8 @@ pub fn routes() -> Router<AppState> {
             get(session_end::session_end_get).post(session_end::session_end_post),
         )
         .route("/token/revocation", post(revocation::revoke))
+        .route(
+            pivot_proto::checktoken::CHECKTOKEN_PATH,
+            post(checktoken::checktoken),
+        )
 }

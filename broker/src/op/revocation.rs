@@ -12,6 +12,7 @@ use crate::{
     error::BrokerError,
     op::{client_auth::authenticate, form::parse_unique},
     state::AppState,
+    storage::ClientRole,
 };
 
 /// `POST /token/revocation`: always 200 for a well-formed request from an
@@ -23,7 +24,7 @@ pub async fn revoke(
 ) -> Result<StatusCode, BrokerError> {
     let mut form = parse_unique(&body)?;
     let endpoint = format!("{}/token/revocation", s.cfg.issuer);
-    let client = authenticate(&s, &headers, &mut form, &endpoint).await?;
+    let client = authenticate(&s, &headers, &mut form, &endpoint, ClientRole::Service).await?;
     let token = form
         .get("token")
         .ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "token missing"))?;

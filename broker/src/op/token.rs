@@ -16,7 +16,7 @@ use crate::{
     grant::Grant,
     op::{client_auth::authenticate, form::parse_unique},
     state::AppState,
-    storage::CodeRedemption,
+    storage::{ClientRole, CodeRedemption},
 };
 
 fn grant_error(desc: &str) -> BrokerError {
@@ -31,7 +31,7 @@ pub async fn token(
 ) -> Result<impl IntoResponse, BrokerError> {
     let mut form = parse_unique(&body)?;
     let endpoint = format!("{}/token", s.cfg.issuer);
-    let client = authenticate(&s, &headers, &mut form, &endpoint).await?;
+    let client = authenticate(&s, &headers, &mut form, &endpoint, ClientRole::Service).await?;
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
         Some(_) => {

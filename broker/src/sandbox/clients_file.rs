@@ -136,6 +136,8 @@ fn parse(text: &str, now: i64) -> Result<Vec<ClientRecord>, String> {
                 encryption_alg,
                 fi_allow: e.fi_allow,
                 fi_deny: e.fi_deny,
+                role: crate::storage::ClientRole::Service,
+                provided: Vec::new(),
             })
         })
         .collect()

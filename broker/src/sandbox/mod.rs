@@ -492,6 +492,8 @@ impl Sandbox {
                     encryption_alg: spec.encryption,
                     fi_allow: None,
                     fi_deny: Vec::new(),
+                    role: crate::storage::ClientRole::Service,
+                    provided: Vec::new(),
                 })
                 .await?;
             let router = fs::router_with_clock(

@@ -8,6 +8,7 @@
 pub mod sqlite;
 
 use async_trait::async_trait;
+use pivot_proto::data::{DataRequest, DataScope};
 use serde::{Deserialize, Serialize};
 
 /// Errors of the storage layer.
@@ -23,6 +24,40 @@ pub enum StorageError {
     /// A stored value could not be decoded.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// The write conflicts with what is stored (e.g. a data scope already
+    /// served by another provider).
+    #[error("conflict: {0}")]
+    Conflict(String),
+}
+
+/// What a registered partner is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientRole {
+    /// A service provider (FS): logs citizens in through `/authorize`.
+    #[default]
+    Service,
+    /// A data provider (FD): checks FS tokens at `/checktoken`, nothing else.
+    DataProvider,
+}
+
+impl ClientRole {
+    /// The stored name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+            Self::DataProvider => "data_provider",
+        }
+    }
+
+    /// Parses a stored name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Service, Self::DataProvider]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
 }
 
 /// How a client authenticates at the token endpoint.
@@ -170,6 +205,13 @@ pub struct ClientRecord {
     pub fi_allow: Option<Vec<String>>,
     /// The identity providers this client refuses.
     pub fi_deny: Vec<String>,
+    /// Service or data provider.
+    #[serde(default)]
+    pub role: ClientRole,
+    /// For a data provider: the data it serves, in display order (each
+    /// scope belongs to one provider only). Empty for a service.
+    #[serde(default)]
+    pub provided: Vec<DataScope>,
 }
 
 impl ClientRecord {
@@ -223,23 +265,29 @@ pub struct TokenRow {
     pub client_id: String,
     /// The sealed grant.
     pub data: Vec<u8>,
+    /// Issue time (Unix seconds).
+    pub issued_at: i64,
     /// Expiry (Unix seconds).
     pub expires_at: i64,
     /// Revoked by the client, by code replay or by logout.
     pub revoked: bool,
 }
 
-/// Service-provider registry.
+/// Partner registry: service providers and data providers.
 #[async_trait]
 pub trait ClientRepo: Send + Sync {
     /// One client by id.
     async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, StorageError>;
-    /// Inserts or replaces a client.
+    /// Inserts or replaces a client (and, for a data provider, its data
+    /// scopes: [`StorageError::Conflict`] when another provider serves one).
     async fn put_client(&self, client: &ClientRecord) -> Result<(), StorageError>;
     /// Every client, by id.
     async fn clients(&self) -> Result<Vec<ClientRecord>, StorageError>;
     /// Removes a client; `false` when it did not exist.
     async fn delete_client(&self, client_id: &str) -> Result<bool, StorageError>;
+    /// Every datum the registered data providers serve, by provider then
+    /// in each provider's order.
+    async fn data_catalogue(&self) -> Result<Vec<DataRequest>, StorageError>;
 }
 
 /// Server-side browser sessions (sealed blobs).

@@ -8,8 +8,10 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow},
 };
 
+use pivot_proto::data::{DataRequest, DataScope};
+
 use super::{
-    AccountRepo, ClientAuthMethod, ClientRecord, ClientRepo, CodeRedemption, CodeRow,
+    AccountRepo, ClientAuthMethod, ClientRecord, ClientRepo, ClientRole, CodeRedemption, CodeRow,
     EncryptionAlg, GrantRepo, SessionRepo, SigningAlg, Storage, StorageError, TokenRow,
 };
 
@@ -96,7 +98,45 @@ fn client_from_row(r: &SqliteRow) -> Result<ClientRecord, StorageError> {
             .map(|l| parse_list(&l))
             .transpose()?,
         fi_deny: parse_list(&r.try_get::<String, _>("fi_deny")?)?,
+        role: {
+            let role: String = r.try_get("role")?;
+            ClientRole::parse(&role).ok_or_else(|| StorageError::Corrupt(format!("role {role}")))?
+        },
+        provided: Vec::new(),
     })
+}
+
+impl SqliteStorage {
+    /// Fills in the data scopes of a data provider.
+    async fn with_provided(&self, mut c: ClientRecord) -> Result<ClientRecord, StorageError> {
+        if c.role == ClientRole::DataProvider {
+            let rows = sqlx::query(
+                "SELECT scope, label FROM data_scopes WHERE provider_id = ? ORDER BY position",
+            )
+            .bind(&c.client_id)
+            .fetch_all(&self.pool)
+            .await?;
+            c.provided = rows
+                .iter()
+                .map(|r| {
+                    Ok(DataScope {
+                        scope: r.try_get("scope")?,
+                        label: r.try_get("label")?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()?;
+        }
+        Ok(c)
+    }
+}
+
+fn conflict_or(e: sqlx::Error, what: &str) -> StorageError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StorageError::Conflict(what.to_owned())
+        }
+        _ => StorageError::Database(e),
+    }
 }
 
 #[async_trait]
@@ -106,15 +146,23 @@ impl ClientRepo for SqliteStorage {
             .bind(client_id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(client_from_row).transpose()
+        match row.as_ref().map(client_from_row).transpose()? {
+            Some(c) => Ok(Some(self.with_provided(c).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn put_client(&self, c: &ClientRecord) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM data_scopes WHERE provider_id = ?")
+            .bind(&c.client_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT OR REPLACE INTO clients (client_id, entity_id, name, secret_hash, auth_method, jwks, \
              redirect_uris, post_logout_redirect_uris, scopes, id_token_alg, userinfo_alg, public_service, created_at, \
-             jwks_uri, encryption_alg, fi_allow, fi_deny) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             jwks_uri, encryption_alg, fi_allow, fi_deny, role) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&c.client_id)
         .bind(&c.entity_id)
@@ -133,8 +181,29 @@ impl ClientRepo for SqliteStorage {
         .bind(c.encryption_alg.map(EncryptionAlg::as_str))
         .bind(c.fi_allow.as_deref().map(json_list))
         .bind(json_list(&c.fi_deny))
-        .execute(&self.pool)
+        .bind(c.role.as_str())
+        .execute(&mut *tx)
         .await?;
+        if c.role == ClientRole::DataProvider {
+            for (position, d) in (0_i64..).zip(&c.provided) {
+                sqlx::query(
+                    "INSERT INTO data_scopes (scope, provider_id, label, position) VALUES (?, ?, ?, ?)",
+                )
+                .bind(&d.scope)
+                .bind(&c.client_id)
+                .bind(&d.label)
+                .bind(position)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    conflict_or(
+                        e,
+                        &format!("data scope {} is served by another provider", d.scope),
+                    )
+                })?;
+            }
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -142,7 +211,30 @@ impl ClientRepo for SqliteStorage {
         let rows = sqlx::query("SELECT * FROM clients ORDER BY client_id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(client_from_row).collect()
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.with_provided(client_from_row(r)?).await?);
+        }
+        Ok(out)
+    }
+
+    async fn data_catalogue(&self) -> Result<Vec<DataRequest>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT d.scope, d.label, d.provider_id, c.name FROM data_scopes d \
+             JOIN clients c ON c.client_id = d.provider_id ORDER BY d.provider_id, d.position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DataRequest {
+                    scope: r.try_get("scope")?,
+                    label: r.try_get("label")?,
+                    provider_id: r.try_get("provider_id")?,
+                    provider_name: r.try_get("name")?,
+                })
+            })
+            .collect()
     }
 
     async fn delete_client(&self, client_id: &str) -> Result<bool, StorageError> {
@@ -239,12 +331,14 @@ impl GrantRepo for SqliteStorage {
 
     async fn put_token(&self, t: &TokenRow) -> Result<(), StorageError> {
         sqlx::query(
-            "INSERT INTO access_tokens (token_hash, grant_id, client_id, data, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO access_tokens (token_hash, grant_id, client_id, data, issued_at, expires_at, revoked) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&t.token_hash)
         .bind(&t.grant_id)
         .bind(&t.client_id)
         .bind(&t.data)
+        .bind(t.issued_at)
         .bind(t.expires_at)
         .bind(i64::from(t.revoked))
         .execute(&self.pool)
@@ -263,6 +357,7 @@ impl GrantRepo for SqliteStorage {
                 grant_id: r.try_get("grant_id")?,
                 client_id: r.try_get("client_id")?,
                 data: r.try_get("data")?,
+                issued_at: r.try_get("issued_at")?,
                 expires_at: r.try_get("expires_at")?,
                 revoked: r.try_get::<i64, _>("revoked")? != 0,
             })
@@ -433,6 +528,7 @@ mod tests {
             grant_id: "g".into(),
             client_id: "c".into(),
             data: vec![],
+            issued_at: 0,
             expires_at: 10,
             revoked: false,
         };

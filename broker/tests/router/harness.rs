@@ -207,6 +207,8 @@ pub fn client(client_id: &str, auth_method: ClientAuthMethod) -> ClientRecord {
         encryption_alg: None,
         fi_allow: None,
         fi_deny: Vec::new(),
+        role: pivot_broker::storage::ClientRole::Service,
+        provided: Vec::new(),
     }
 }
 
@@ -404,7 +406,7 @@ impl Harness {
         let client = self.client(client_id).await;
         let req = authorize_request(client_id, scope, code_challenge);
         self.state
-            .issue_code(&client, &req, &login(self.now()))
+            .issue_code(&client, &req, &login(self.now()), req.scope.clone())
             .await
             .unwrap()
     }

@@ -64,6 +64,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "fs/logged_out.html",
         include_str!("../../../templates/fs/logged_out.html"),
     ),
+    (
+        "fs/login_details.html",
+        include_str!("../../../templates/fs/login_details.html"),
+    ),
 ];
 
 /// Configuration of one demo service provider.

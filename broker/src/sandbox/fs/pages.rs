@@ -192,34 +192,25 @@ fn layout(spec: &FsSpec) -> Layout<'_> {
     }
 }
 
-/// The home page, logged out (FranceConnect button) or logged in (claims).
-pub(crate) fn home(
-    templates: &Templates,
-    spec: &FsSpec,
-    csrf: &str,
-    login: Option<&LoggedIn>,
-) -> Result<Response, FsError> {
-    #[derive(Serialize)]
-    struct Ctx<'a> {
-        #[serde(flatten)]
-        layout: Layout<'a>,
-        csrf: &'a str,
-        logged_in: bool,
-        identity: Vec<IdentityRow>,
-        rnipp_identity: Vec<IdentityRow>,
-        acr: String,
-        acr_label: &'static str,
-        userinfo: Vec<ClaimRow>,
-        id_token: Vec<ClaimRow>,
-        userinfo_json: String,
-        id_token_json: String,
-    }
+/// What the pages show of a login (`fs/login_details.html`).
+#[derive(Debug, Serialize)]
+struct LoginCtx {
+    logged_in: bool,
+    identity: Vec<IdentityRow>,
+    rnipp_identity: Vec<IdentityRow>,
+    acr: String,
+    acr_label: &'static str,
+    userinfo: Vec<ClaimRow>,
+    id_token: Vec<ClaimRow>,
+    userinfo_json: String,
+    id_token_json: String,
+}
+
+fn login_ctx(login: Option<&LoggedIn>) -> LoginCtx {
     let (acr, acr_label) = login
         .map(|l| acr_of(&l.id_token_claims))
         .unwrap_or_default();
-    let ctx = Ctx {
-        layout: layout(spec),
-        csrf,
+    LoginCtx {
         logged_in: login.is_some(),
         identity: login.map(|l| identity(&l.userinfo, "")).unwrap_or_default(),
         rnipp_identity: login
@@ -233,6 +224,28 @@ pub(crate) fn home(
         id_token_json: login
             .map(|l| pretty(&l.id_token_claims))
             .unwrap_or_default(),
+    }
+}
+
+/// The home page, logged out (FranceConnect button) or logged in (claims).
+pub(crate) fn home(
+    templates: &Templates,
+    spec: &FsSpec,
+    csrf: &str,
+    login: Option<&LoggedIn>,
+) -> Result<Response, FsError> {
+    #[derive(Serialize)]
+    struct Ctx<'a> {
+        #[serde(flatten)]
+        layout: Layout<'a>,
+        csrf: &'a str,
+        #[serde(flatten)]
+        login: LoginCtx,
+    }
+    let ctx = Ctx {
+        layout: layout(spec),
+        csrf,
+        login: login_ctx(login),
     };
     Ok(templates.render("fs/home.html", ctx)?.into_response())
 }

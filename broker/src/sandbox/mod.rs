@@ -472,6 +472,7 @@ impl Sandbox {
                 scopes: sv.scopes.split(' ').map(str::to_owned).collect(),
                 acr_values: sv.acr.to_owned(),
                 encryption: sv.high.then_some(EncryptionAlg::EcdhEs),
+                quotient: None,
             };
             st.store
                 .put_client(&ClientRecord {

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::error::FsError;
 use super::oidc::RelyingParty;
 use super::pages;
-use super::session::{SessionId, SessionStore};
+use super::quotient::{self, ManualForm};
+use super::session::{Session, SessionId, SessionStore};
 use super::{FsKey, FsSpec};
 use crate::clock::SharedClock;
 use crate::web::Templates;
@@ -28,6 +29,8 @@ struct Inner {
     templates: Templates,
     sessions: SessionStore,
     rp: RelyingParty,
+    /// For data providers.
+    http: reqwest::Client,
     clock: SharedClock,
     /// The published JWKS of a service that decrypts.
     jwks: Option<serde_json::Value>,
@@ -44,7 +47,8 @@ impl AppState {
         let jwks = key.as_ref().map(|k| k.public_jwks().clone());
         Self(Arc::new(Inner {
             cookie_name: spec.cookie_name(),
-            rp: RelyingParty::new(spec.clone(), http, clock.clone(), key),
+            rp: RelyingParty::new(spec.clone(), http.clone(), clock.clone(), key),
+            http,
             jwks,
             spec,
             templates,
@@ -83,16 +87,50 @@ impl Inner {
     fn respond(&self, result: Result<Response, FsError>) -> Response {
         result.unwrap_or_else(|e| self.error(&e))
     }
+
+    /// The home page of this session: the plain demo page, or the
+    /// family-quotient démarche with its form as `typed` (after a refused
+    /// manual entry).
+    fn home_page(
+        &self,
+        session: &Session,
+        now: time::OffsetDateTime,
+        typed: Option<(&ManualForm, &quotient::FormErrors)>,
+    ) -> Result<Response, FsError> {
+        let login = session.login.as_ref();
+        if self.spec.quotient.is_none() {
+            return pages::home(&self.templates, &self.spec, &session.csrf, login);
+        }
+        let offered = quotient::offered_years(now);
+        let view = quotient::view::build(&offered, session.quotient.as_ref(), typed);
+        let status = if typed.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        pages::quotient_home(
+            &self.templates,
+            &self.spec,
+            &session.csrf,
+            login,
+            &view,
+            status,
+        )
+    }
 }
 
-/// A form carrying the session's anti-CSRF token.
+/// A form carrying the session's anti-CSRF token (and, for a
+/// family-quotient service, the income year chosen).
 #[derive(Debug, Deserialize)]
 pub(crate) struct CsrfForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    annee: Option<String>,
 }
 
-/// `GET /`: the FranceConnect button, or the citizen's claims.
+/// `GET /`: the FranceConnect button, or the citizen's claims; for a
+/// family-quotient service, the démarche.
 pub(crate) async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
     let s = &state.0;
     let (jar, id) = s.session(jar);
@@ -100,7 +138,7 @@ pub(crate) async fn home(State(state): State<AppState>, jar: CookieJar) -> Respo
     let page = s
         .sessions
         .with(Some(id.as_str()), now, |session| {
-            pages::home(&s.templates, &s.spec, &session.csrf, session.login.as_ref())
+            s.home_page(session, now, None)
         })
         .unwrap_or(Err(FsError::Csrf));
     (jar, s.respond(page)).into_response()
@@ -136,7 +174,11 @@ pub(crate) async fn login(
         Ok(p) => p,
         Err(e) => return s.error(&e),
     };
-    let (url, pending) = s.rp.authorization_url(&provider);
+    let (url, mut pending) = s.rp.authorization_url(&provider);
+    if s.spec.quotient.is_some() {
+        let offered = quotient::offered_years(now);
+        pending.annee = Some(quotient::chosen_year(form.annee.as_deref(), &offered));
+    }
     let stored = s
         .sessions
         .with(cookie, s.clock.now(), |session| {
@@ -186,11 +228,34 @@ pub(crate) async fn callback(
         }
         let pending = pending.ok_or(FsError::UnknownState)?;
         let code = q.code.clone().ok_or(FsError::MissingCode)?;
+        let annee = pending.annee;
         let login = s.rp.finish_login(pending, code).await?;
+        // Right away, while the access token is valid (60 s).
+        let record = match &s.spec.quotient {
+            Some(spec) => {
+                let offered = quotient::offered_years(s.clock.now());
+                let annee = annee.unwrap_or_else(|| quotient::chosen_year(None, &offered));
+                Some(
+                    quotient::after_login(
+                        spec,
+                        &s.http,
+                        &s.spec.scopes,
+                        &login.granted_scopes,
+                        &login.access_token,
+                        annee,
+                    )
+                    .await,
+                )
+            }
+            None => None,
+        };
         let stored = s
             .sessions
             .with(s.cookie(&jar), s.clock.now(), |session| {
                 session.login = Some(login);
+                if record.is_some() {
+                    session.quotient = record;
+                }
             })
             .is_some();
         if !stored {
@@ -202,15 +267,23 @@ pub(crate) async fn callback(
     s.respond(result)
 }
 
-/// `GET /me.json`: the current citizen's claims, for HTTP tests.
+/// `GET /me.json`: the current citizen's claims, for HTTP tests, and the
+/// family quotient (`quotient`) once obtained or typed. 401 when there is
+/// neither.
 pub(crate) async fn me(State(state): State<AppState>, jar: CookieJar) -> Response {
     let s = &state.0;
     let body = s
         .sessions
         .with(s.cookie(&jar), s.clock.now(), |session| {
-            session.login.as_ref().map(
-                |l| serde_json::json!({ "userinfo": l.userinfo, "id_token": l.id_token_claims }),
-            )
+            let mut body = serde_json::Map::new();
+            if let Some(l) = &session.login {
+                body.insert("userinfo".into(), serde_json::json!(l.userinfo));
+                body.insert("id_token".into(), serde_json::json!(l.id_token_claims));
+            }
+            if let Some(q) = &session.quotient {
+                body.insert("quotient".into(), q.to_json());
+            }
+            (!body.is_empty()).then_some(serde_json::Value::Object(body))
         })
         .flatten();
     match body {
@@ -232,9 +305,10 @@ pub(crate) async fn logout(
     let s = &state.0;
     let cookie = s.cookie(&jar);
     let login = s.sessions.with(cookie, s.clock.now(), |session| {
-        session
-            .csrf_matches(&form.csrf)
-            .then(|| session.login.take())
+        session.csrf_matches(&form.csrf).then(|| {
+            session.quotient = None;
+            session.login.take()
+        })
     });
     let id_token = match login {
         None | Some(None) => return s.error(&FsError::Csrf),
@@ -280,4 +354,42 @@ pub(crate) async fn logged_out(
         return s.error(&FsError::UnknownLogoutState);
     }
     s.respond(pages::logged_out(&s.templates, &s.spec))
+}
+
+/// `POST /quotient` (family-quotient services): the manual form. A valid
+/// entry is kept and shown on the home page; otherwise the page comes back
+/// (422) with the values typed and a message per field.
+pub(crate) async fn quotient_manual(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<ManualForm>,
+) -> Response {
+    let s = &state.0;
+    let now = s.clock.now();
+    let offered = quotient::offered_years(now);
+    let result = s
+        .sessions
+        .with(s.cookie(&jar), now, |session| {
+            if !session.csrf_matches(&form.csrf) {
+                return Err(FsError::Csrf);
+            }
+            match quotient::validate(&form, &offered) {
+                Ok(values) => {
+                    let granted = session
+                        .login
+                        .as_ref()
+                        .map(|l| l.granted_scopes.clone())
+                        .unwrap_or_default();
+                    session.quotient = Some(quotient::manual_record(
+                        values,
+                        session.quotient.as_ref(),
+                        granted,
+                    ));
+                    Ok(Redirect::to("/").into_response())
+                }
+                Err(errors) => s.home_page(session, now, Some((&form, &errors))),
+            }
+        })
+        .unwrap_or(Err(FsError::Csrf));
+    s.respond(result)
 }

@@ -15,17 +15,24 @@
 //! that service exchanges the code itself, decrypts, and hands the signed ID
 //! token to `openidconnect`'s usual verification.
 //!
+//! A service with [`FsSpec::quotient`] set is the family-quotient démarche
+//! of a city ("Ville de Lyon — quotient familial"): it reads the citizen's
+//! tax data from a data provider with the login's access token, or lets
+//! the citizen type them (see [`quotient`]).
+//!
 //! Layout: [`session`] keeps the browser sessions in memory, [`oidc`] talks to
 //! the broker (discovery cache, authorization URL, code exchange, logout URL),
 //! [`userinfo`] reads and checks the userinfo response, [`keys`] holds the
-//! decryption key, [`handlers`] translate HTTP into those calls and [`pages`]
-//! renders pages and errors.
+//! decryption key, [`quotient`] computes the family quotient and calls the
+//! tax data provider, [`handlers`] translate HTTP into those calls and
+//! [`pages`] renders pages and errors.
 
 mod error;
 mod handlers;
 mod keys;
 mod oidc;
 mod pages;
+pub mod quotient;
 mod session;
 mod userinfo;
 
@@ -45,6 +52,7 @@ use crate::web::Templates;
 
 pub use error::FsError;
 pub use keys::FsKey;
+pub use quotient::QuotientSpec;
 
 /// Templates of the demo service providers, to pass to [`Templates::new`].
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -63,6 +71,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "fs/logged_out.html",
         include_str!("../../../templates/fs/logged_out.html"),
+    ),
+    (
+        "fs/login_details.html",
+        include_str!("../../../templates/fs/login_details.html"),
+    ),
+    (
+        "fs/quotient.html",
+        include_str!("../../../templates/fs/quotient.html"),
     ),
 ];
 
@@ -90,6 +106,11 @@ pub struct FsSpec {
     /// [`FsSpec::jwks_uri`] and accepts only encrypted ID tokens and
     /// userinfo. `None`: signed only, as on the "low" platform.
     pub encryption: Option<EncryptionAlg>,
+    /// `Some` for a family-quotient service: its home page is the
+    /// démarche, and a login reads the tax data it was granted (ask
+    /// [`quotient::SCOPE_RFR`] and [`quotient::SCOPE_NBPART`] in
+    /// [`FsSpec::scopes`]). `None`: the plain demo service.
+    pub quotient: Option<QuotientSpec>,
 }
 
 impl FsSpec {
@@ -211,8 +232,14 @@ fn build(
     clock: SharedClock,
     key: Option<FsKey>,
 ) -> Router {
+    let quotient = spec.quotient.is_some();
     let state = handlers::AppState::new(spec, templates, http, clock, key);
-    Router::new()
+    let router = if quotient {
+        Router::new().route("/quotient", post(handlers::quotient_manual))
+    } else {
+        Router::new()
+    };
+    router
         .route("/", get(handlers::home))
         .route("/.well-known/jwks.json", get(handlers::jwks))
         .route("/login", post(handlers::login))

@@ -196,6 +196,7 @@ impl RelyingParty {
             nonce: nonce.secret().clone(),
             pkce_verifier: verifier.secret().clone(),
             started_at: self.clock.now(),
+            annee: None,
         };
         (url, pending)
     }
@@ -226,7 +227,8 @@ impl RelyingParty {
 
     /// Finishes a login: exchanges the code (PKCE, `client_secret_basic`),
     /// decrypts the ID token when this service decrypts, verifies it, reads
-    /// userinfo.
+    /// userinfo. The access token and the granted scopes are kept for data
+    /// providers.
     pub async fn finish_login(
         &self,
         pending: PendingLogin,
@@ -234,7 +236,7 @@ impl RelyingParty {
     ) -> Result<LoggedIn, FsError> {
         let provider = self.provider(false).await?;
         let verifier = PkceCodeVerifier::new(pending.pkce_verifier);
-        let (access_token, id_token) = match &self.key {
+        let (access_token, id_token, scope) = match &self.key {
             None => {
                 let request = provider
                     .client
@@ -248,7 +250,10 @@ impl RelyingParty {
                     .id_token()
                     .ok_or_else(|| FsError::IdToken("no id_token in the token response".into()))?
                     .clone();
-                (tokens.access_token().clone(), id_token)
+                let scope = tokens
+                    .scopes()
+                    .map(|s| s.iter().map(|s| s.as_str().to_owned()).collect());
+                (tokens.access_token().clone(), id_token, scope)
             }
             Some(key) => {
                 self.exchange_encrypted(&provider, key, code, verifier)
@@ -318,20 +323,24 @@ impl RelyingParty {
             userinfo,
             id_token_claims,
             id_token,
+            access_token,
+            // RFC 6749 §5.1: no `scope` means the scopes requested.
+            granted_scopes: scope.unwrap_or_else(|| self.spec.scopes.clone()),
         })
     }
 
     /// The code exchange of a service that decrypts: `openidconnect` cannot
     /// parse an encrypted ID token, so the form is posted here
     /// (`client_secret_basic`, PKCE) and the ID token decrypted; the signed
-    /// ID token inside is returned for the usual verification.
+    /// ID token inside is returned for the usual verification, with the
+    /// access token and the granted scopes (`None` when not sent).
     async fn exchange_encrypted(
         &self,
         provider: &Provider,
         key: &FsKey,
         code: String,
         verifier: PkceCodeVerifier,
-    ) -> Result<(AccessToken, CoreIdToken), FsError> {
+    ) -> Result<(AccessToken, CoreIdToken, Option<Vec<String>>), FsError> {
         let token_url = provider
             .client
             .token_uri()
@@ -386,7 +395,10 @@ impl RelyingParty {
         let jws = decrypt(key, &jwe, "ID token")?;
         let id_token = CoreIdToken::from_str(&jws)
             .map_err(|e| FsError::IdToken(format!("decrypted ID token: {e}")))?;
-        Ok((AccessToken::new(tokens.access_token), id_token))
+        let scope = tokens
+            .scope
+            .map(|s| s.split_ascii_whitespace().map(str::to_owned).collect());
+        Ok((AccessToken::new(tokens.access_token), id_token, scope))
     }
 
     /// The broker's logout URL (RP-initiated logout) and the `state` sent.
@@ -414,6 +426,8 @@ struct EncryptedTokenResponse {
     access_token: String,
     token_type: String,
     id_token: Option<String>,
+    /// The scopes granted, space-separated.
+    scope: Option<String>,
 }
 
 /// Reads a response body of at most `max` bytes.

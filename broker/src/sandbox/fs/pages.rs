@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::FsSpec;
 use super::error::FsError;
+use super::quotient::view::QuotientView;
 use super::session::LoggedIn;
 use crate::web::Templates;
 
@@ -192,35 +193,40 @@ fn layout(spec: &FsSpec) -> Layout<'_> {
     }
 }
 
-/// The home page, logged out (FranceConnect button) or logged in (claims).
-pub(crate) fn home(
-    templates: &Templates,
-    spec: &FsSpec,
-    csrf: &str,
-    login: Option<&LoggedIn>,
-) -> Result<Response, FsError> {
-    #[derive(Serialize)]
-    struct Ctx<'a> {
-        #[serde(flatten)]
-        layout: Layout<'a>,
-        csrf: &'a str,
-        logged_in: bool,
-        identity: Vec<IdentityRow>,
-        rnipp_identity: Vec<IdentityRow>,
-        acr: String,
-        acr_label: &'static str,
-        userinfo: Vec<ClaimRow>,
-        id_token: Vec<ClaimRow>,
-        userinfo_json: String,
-        id_token_json: String,
-    }
+/// What the pages show of a login (`fs/login_details.html`).
+#[derive(Debug, Serialize)]
+struct LoginCtx {
+    logged_in: bool,
+    /// "Angela Claire Louise DUBOIS", for the welcome line.
+    full_name: String,
+    identity: Vec<IdentityRow>,
+    rnipp_identity: Vec<IdentityRow>,
+    acr: String,
+    acr_label: &'static str,
+    userinfo: Vec<ClaimRow>,
+    id_token: Vec<ClaimRow>,
+    userinfo_json: String,
+    id_token_json: String,
+}
+
+fn login_ctx(login: Option<&LoggedIn>) -> LoginCtx {
     let (acr, acr_label) = login
         .map(|l| acr_of(&l.id_token_claims))
         .unwrap_or_default();
-    let ctx = Ctx {
-        layout: layout(spec),
-        csrf,
+    let full_name = login
+        .map(|l| {
+            ["given_name", "family_name"]
+                .iter()
+                .filter_map(|c| l.userinfo.get(*c).and_then(Value::as_str))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    LoginCtx {
         logged_in: login.is_some(),
+        full_name,
         identity: login.map(|l| identity(&l.userinfo, "")).unwrap_or_default(),
         rnipp_identity: login
             .map(|l| identity(&l.userinfo, "rnipp_"))
@@ -233,8 +239,59 @@ pub(crate) fn home(
         id_token_json: login
             .map(|l| pretty(&l.id_token_claims))
             .unwrap_or_default(),
+    }
+}
+
+/// The home page, logged out (FranceConnect button) or logged in (claims).
+pub(crate) fn home(
+    templates: &Templates,
+    spec: &FsSpec,
+    csrf: &str,
+    login: Option<&LoggedIn>,
+) -> Result<Response, FsError> {
+    #[derive(Serialize)]
+    struct Ctx<'a> {
+        #[serde(flatten)]
+        layout: Layout<'a>,
+        csrf: &'a str,
+        #[serde(flatten)]
+        login: LoginCtx,
+    }
+    let ctx = Ctx {
+        layout: layout(spec),
+        csrf,
+        login: login_ctx(login),
     };
     Ok(templates.render("fs/home.html", ctx)?.into_response())
+}
+
+/// The home page of a family-quotient service: the démarche (year, mode
+/// "Simplifié" with the FranceConnect button, mode "Manuel"), what was
+/// obtained and the result, then the login's details.
+pub(crate) fn quotient_home(
+    templates: &Templates,
+    spec: &FsSpec,
+    csrf: &str,
+    login: Option<&LoggedIn>,
+    quotient: &QuotientView,
+    status: StatusCode,
+) -> Result<Response, FsError> {
+    #[derive(Serialize)]
+    struct Ctx<'a> {
+        #[serde(flatten)]
+        layout: Layout<'a>,
+        csrf: &'a str,
+        #[serde(flatten)]
+        login: LoginCtx,
+        quotient: &'a QuotientView,
+    }
+    let ctx = Ctx {
+        layout: layout(spec),
+        csrf,
+        login: login_ctx(login),
+        quotient,
+    };
+    Ok((status, templates.render("fs/quotient.html", ctx)?).into_response())
 }
 
 /// The page shown when the broker answered with an OAuth error.

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use openidconnect::AccessToken;
 use openidconnect::core::CoreIdToken;
 use rand::RngCore as _;
 use serde_json::Value;
@@ -44,6 +45,9 @@ pub(crate) struct PendingLogin {
     pub pkce_verifier: String,
     /// When the login started.
     pub started_at: OffsetDateTime,
+    /// The income year chosen for the family quotient, if this service
+    /// computes one.
+    pub annee: Option<i32>,
 }
 
 /// What the service knows once the citizen is logged in.
@@ -55,6 +59,12 @@ pub(crate) struct LoggedIn {
     pub id_token_claims: BTreeMap<String, Value>,
     /// The ID token itself, sent back as `id_token_hint` at logout.
     pub id_token: CoreIdToken,
+    /// The access token of the login (short-lived), for data providers.
+    /// Never shown nor logged: its `Debug` prints `[redacted]`.
+    pub access_token: AccessToken,
+    /// The scopes the broker granted (its token response's `scope`, or
+    /// those requested when it had none).
+    pub granted_scopes: Vec<String>,
 }
 
 /// One browser session.
@@ -68,6 +78,8 @@ pub(crate) struct Session {
     pub logout_state: Option<String>,
     /// The logged-in citizen, if any.
     pub login: Option<LoggedIn>,
+    /// The family quotient obtained or typed, for a service computing one.
+    pub quotient: Option<super::quotient::Record>,
     expires_at: OffsetDateTime,
 }
 
@@ -78,6 +90,7 @@ impl Session {
             pending: Vec::new(),
             logout_state: None,
             login: None,
+            quotient: None,
             expires_at: now + SESSION_TTL,
         }
     }
@@ -216,6 +229,7 @@ mod unit {
             nonce: "n".into(),
             pkce_verifier: "v".into(),
             started_at: at(t),
+            annee: None,
         };
         s.add_pending(pending("a", 0));
         s.add_pending(pending("b", 0));
@@ -227,6 +241,31 @@ mod unit {
         }
         assert!(s.take_pending("s0", at(1)).is_none());
         assert!(s.take_pending("s19", at(1)).is_some());
+    }
+
+    #[test]
+    fn debug_never_shows_the_access_token() {
+        use std::str::FromStr as _;
+        let b64 = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        let jwt = format!(
+            "{}.{}.c2ln",
+            b64(serde_json::json!({"alg": "ES256"})),
+            b64(
+                serde_json::json!({"iss": "https://broker.example", "sub": "s",
+                "aud": "fs", "exp": 2, "iat": 1})
+            )
+        );
+        let login = LoggedIn {
+            userinfo: BTreeMap::new(),
+            id_token_claims: BTreeMap::new(),
+            id_token: CoreIdToken::from_str(&jwt).unwrap(),
+            access_token: AccessToken::new("at-very-secret-value".into()),
+            granted_scopes: vec!["openid".into(), "dgfip_rfr".into()],
+        };
+        let shown = format!("{login:?}");
+        assert!(!shown.contains("at-very-secret-value"), "{shown}");
+        assert!(shown.contains("[redacted]"));
+        assert!(shown.contains("dgfip_rfr"));
     }
 
     #[test]

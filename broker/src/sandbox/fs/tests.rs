@@ -17,7 +17,7 @@ use crate::storage::EncryptionAlg;
 
 /// How the fake broker behaves.
 #[derive(Clone, Debug)]
-struct Knobs {
+pub(super) struct Knobs {
     /// Sign ID tokens (and userinfo JWTs) with RS256 instead of ES256.
     rs256: bool,
     /// Answer userinfo as a signed JWT.
@@ -33,6 +33,9 @@ struct Knobs {
     encrypt_userinfo: bool,
     /// Add the registry's identity (`rnipp_*` claims) to userinfo.
     rnipp: bool,
+    /// The token response's `scope` member (what was granted); absent
+    /// when `None`.
+    pub(super) scope: Option<&'static str>,
 }
 
 impl Default for Knobs {
@@ -45,6 +48,7 @@ impl Default for Knobs {
             encrypt_id_token: false,
             encrypt_userinfo: false,
             rnipp: false,
+            scope: None,
         }
     }
 }
@@ -61,14 +65,14 @@ impl Knobs {
     }
 }
 
-const SUB: &str = "b6048e95bb134ec5b1d1e1fa69f287172e91722b9354d637a1bcf2ebb0fd2ef5v1";
-const ACCESS_TOKEN: &str = "at-0123456789";
-const NOW: i64 = 1_750_000_000;
+pub(super) const SUB: &str = "b6048e95bb134ec5b1d1e1fa69f287172e91722b9354d637a1bcf2ebb0fd2ef5v1";
+pub(super) const ACCESS_TOKEN: &str = "at-0123456789";
+pub(super) const NOW: i64 = 1_750_000_000;
 
 /// A fake broker: discovery, keys, token and userinfo endpoints, enough to
 /// run the whole code flow in-process.
-struct Fake {
-    issuer: String,
+pub(super) struct Fake {
+    pub(super) issuer: String,
     knobs: Knobs,
     signer: Box<dyn josekit::jws::JwsSigner>,
     jwks: serde_json::Value,
@@ -102,7 +106,7 @@ impl Fake {
         josekit::jwt::encode_with_signer(&payload, &header, &*self.signer).unwrap()
     }
 
-    fn expect(&self, authorize: &HashMap<String, String>) {
+    pub(super) fn expect(&self, authorize: &HashMap<String, String>) {
         *self.expected.lock().unwrap() = Some((
             authorize["nonce"].clone(),
             authorize["code_challenge"].clone(),
@@ -151,12 +155,16 @@ async fn fake_token(
     if fake.knobs.encrypt_id_token {
         id_token = fake.encrypt(id_token);
     }
-    Ok(axum::Json(serde_json::json!({
+    let mut response = serde_json::json!({
         "access_token": ACCESS_TOKEN,
         "token_type": "Bearer",
         "expires_in": 60,
         "id_token": id_token,
-    })))
+    });
+    if let Some(scope) = fake.knobs.scope {
+        response["scope"] = scope.into();
+    }
+    Ok(axum::Json(response))
 }
 
 async fn fake_userinfo(
@@ -211,7 +219,7 @@ async fn fake_userinfo(
 }
 
 /// Starts a fake broker on 127.0.0.1:0.
-async fn start_fake(knobs: Knobs) -> Arc<Fake> {
+pub(super) async fn start_fake(knobs: Knobs) -> Arc<Fake> {
     use josekit::jwk::KeyPair as _;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -311,14 +319,14 @@ async fn login_through(fake: &Fake, app: &Router, cookie: &str, csrf: &str) -> R
 }
 
 /// An issuer where nothing listens.
-async fn dead_broker() -> Url {
+pub(super) async fn dead_broker() -> Url {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
     Url::parse(&format!("http://{addr}/api/v2")).unwrap()
 }
 
-fn spec(issuer: Url) -> FsSpec {
+pub(super) fn spec(issuer: Url) -> FsSpec {
     FsSpec {
         slug: "mairie".into(),
         name: "Mairie de Pivotville".into(),
@@ -334,6 +342,7 @@ fn spec(issuer: Url) -> FsSpec {
         ],
         acr_values: "eidas1".into(),
         encryption: None,
+        quotient: None,
     }
 }
 
@@ -366,16 +375,16 @@ fn app(issuer: Url) -> Router {
     router(spec(issuer), templates, reqwest::Client::new())
 }
 
-async fn send(app: &Router, req: Request<Body>) -> Response {
+pub(super) async fn send(app: &Router, req: Request<Body>) -> Response {
     app.clone().oneshot(req).await.unwrap()
 }
 
-async fn body_text(res: Response) -> String {
+pub(super) async fn body_text(res: Response) -> String {
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
-fn get_req(uri: &str, cookie: Option<&str>) -> Request<Body> {
+pub(super) fn get_req(uri: &str, cookie: Option<&str>) -> Request<Body> {
     let mut b = Request::get(uri);
     if let Some(c) = cookie {
         b = b.header(header::COOKIE, c);
@@ -383,7 +392,7 @@ fn get_req(uri: &str, cookie: Option<&str>) -> Request<Body> {
     b.body(Body::empty()).unwrap()
 }
 
-fn post_form(uri: &str, cookie: Option<&str>, body: &str) -> Request<Body> {
+pub(super) fn post_form(uri: &str, cookie: Option<&str>, body: &str) -> Request<Body> {
     let mut b =
         Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(c) = cookie {
@@ -393,7 +402,7 @@ fn post_form(uri: &str, cookie: Option<&str>, body: &str) -> Request<Body> {
 }
 
 /// Opens the home page; returns the session cookie and the CSRF token.
-async fn open_home(app: &Router) -> (String, String) {
+pub(super) async fn open_home(app: &Router) -> (String, String) {
     let res = send(app, get_req("/", None)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let set_cookie = res
@@ -655,7 +664,7 @@ async fn logout_needs_csrf_and_logged_out_needs_its_state() {
     );
 }
 
-fn urlencode(s: &str) -> String {
+pub(super) fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 

@@ -31,7 +31,9 @@
 //! (`client_secret_basic`), its short name [`FdKind::provider_name`] and
 //! the data it serves, [`FdKind::data_scopes`].
 
+mod checktoken;
 mod directory;
+mod error;
 pub mod health;
 pub mod tax;
 
@@ -40,7 +42,9 @@ use url::Url;
 
 use crate::secret::Secret;
 
+pub use checktoken::{CHECK_TIMEOUT, CheckTokenError, IAT_LEEWAY_SECS};
 pub use directory::RecordRef;
+pub use error::FdError;
 
 /// Which data a provider serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -34,12 +34,22 @@
 mod checktoken;
 mod directory;
 mod error;
+mod handlers;
 pub mod health;
+mod home;
 pub mod tax;
 
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
 use pivot_proto::data::DataScope;
 use url::Url;
 
+use crate::clock::SharedClock;
 use crate::secret::Secret;
 
 pub use checktoken::{CHECK_TIMEOUT, CheckTokenError, IAT_LEEWAY_SECS};
@@ -155,4 +165,23 @@ impl FdSpec {
     fn base(&self) -> &str {
         self.public_url.as_str().trim_end_matches('/')
     }
+}
+
+/// The data provider's HTTP API. `http` is used for the calls to the broker
+/// (each bounded by [`CHECK_TIMEOUT`]); `clock` dates the checks.
+pub fn router(spec: FdSpec, http: reqwest::Client, clock: SharedClock) -> Router {
+    let kind = spec.kind;
+    let state = Arc::new(handlers::FdState::new(spec, http, clock));
+    let api = match kind {
+        FdKind::Tax => Router::new()
+            .route("/api/v1/revenus", get(handlers::tax_years))
+            .route("/api/v1/revenus/{annee}", get(handlers::tax_year)),
+        FdKind::Health => Router::new().route("/api/v1/assure", get(handlers::insured)),
+    };
+    api.route("/", get(handlers::home))
+        .fallback(handlers::no_route)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(
+            crate::web::headers::security_headers,
+        ))
 }

@@ -4,6 +4,7 @@
 
 pub mod citizens;
 pub mod clients_file;
+pub mod fd;
 pub mod fi;
 pub mod fs;
 pub mod registry;

@@ -5,6 +5,7 @@
 
 mod authorize_rules;
 mod csrf;
+mod data_providers;
 mod discovery;
 mod fi_failures;
 mod headers;

@@ -211,6 +211,25 @@ impl Page {
             })
     }
 
+    /// The trimmed texts of every element matching the selector.
+    ///
+    /// # Panics
+    /// On an invalid selector.
+    #[must_use]
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        let sel = selector(css);
+        Html::parse_document(&self.body)
+            .select(&sel)
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
     /// An attribute of the first element matching the selector.
     ///
     /// # Panics
@@ -348,6 +367,13 @@ impl Form {
             Some(f) => f.1 = value.to_owned(),
             None => self.fields.push((name.to_owned(), value.to_owned())),
         }
+        self
+    }
+
+    /// Adds one more value for `name` (a second ticked checkbox).
+    #[must_use]
+    pub fn add(mut self, name: &str, value: &str) -> Self {
+        self.fields.push((name.to_owned(), value.to_owned()));
         self
     }
 

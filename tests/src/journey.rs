@@ -20,6 +20,8 @@ pub enum Stage {
     Chooser,
     /// The broker's confirmation page.
     Confirm,
+    /// The broker's data-consent page.
+    Consent,
     /// A broker error page.
     BrokerError,
     /// The login form of a demo FI.
@@ -43,6 +45,8 @@ impl Stage {
                 Stage::Chooser
             } else if page.has("#welcome") {
                 Stage::Confirm
+            } else if page.has("#consent-title") {
+                Stage::Consent
             } else if page.has("#error-code") {
                 Stage::BrokerError
             } else {
@@ -147,16 +151,45 @@ pub async fn one_time_code(
 }
 
 /// Drives the browser from `start`: redirects are followed, the chooser
-/// picks `fi`, the FI form is filled with `citizen`'s credentials, the
-/// confirmation is accepted. Stops on a page it cannot act on (a service
-/// page, an error page, the chooser shown a second time or with a warning,
-/// a refused FI login) or as soon as `stop` holds for a response.
+/// What the citizen answers on the data-consent page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Consent {
+    /// "Tout accepter".
+    #[default]
+    AcceptAll,
+    /// "Tout refuser".
+    RefuseAll,
+    /// Only the ticked data.
+    Only(Vec<String>),
+}
+
+/// Same as [`drive_consenting`], accepting every datum asked.
+///
+/// # Errors
+/// As [`drive_consenting`].
 pub async fn drive(
     sb: &TestSandbox,
     browser: &Browser,
     start: Page,
     fi: &str,
     citizen: &str,
+    stop: impl Fn(&Page) -> bool,
+) -> Result<Journey> {
+    drive_consenting(sb, browser, start, fi, citizen, &Consent::AcceptAll, stop).await
+}
+
+/// picks `fi`, the FI form is filled with `citizen`'s credentials, the
+/// confirmation is accepted, the data-consent page is answered with
+/// `consent`. Stops on a page it cannot act on (a service
+/// page, an error page, the chooser shown a second time or with a warning,
+/// a refused FI login) or as soon as `stop` holds for a response.
+pub async fn drive_consenting(
+    sb: &TestSandbox,
+    browser: &Browser,
+    start: Page,
+    fi: &str,
+    citizen: &str,
+    consent: &Consent,
     stop: impl Fn(&Page) -> bool,
 ) -> Result<Journey> {
     let mut j = Journey::default();
@@ -197,6 +230,17 @@ pub async fn drive(
                 let form = page.form("form[action$='/confirm']")?;
                 browser.submit(&form).await?
             }
+            Stage::Consent => {
+                let form = page.form("form#consent-form")?;
+                let form = match consent {
+                    Consent::AcceptAll => form.set("decision", "all"),
+                    Consent::RefuseAll => form.set("decision", "none"),
+                    Consent::Only(scopes) => scopes
+                        .iter()
+                        .fold(form.set("decision", "some"), |f, sc| f.add("scope", sc)),
+                };
+                browser.submit(&form).await?
+            }
             _ => return Ok(j),
         };
     }
@@ -212,13 +256,28 @@ pub async fn start_login(
     fi: &str,
     citizen: &str,
 ) -> Result<Journey> {
+    start_login_consenting(sb, browser, service, fi, citizen, &Consent::AcceptAll).await
+}
+
+/// Same as [`start_login`], answering the data-consent page with `consent`.
+///
+/// # Errors
+/// When a page cannot be read or a form is missing.
+pub async fn start_login_consenting(
+    sb: &TestSandbox,
+    browser: &Browser,
+    service: &str,
+    fi: &str,
+    citizen: &str,
+    consent: &Consent,
+) -> Result<Journey> {
     let url = sb.service(service).url.clone();
     let home = browser.get(&format!("{url}/")).await?;
     let form = home
         .form("form[action='/login']")
         .context("the FranceConnect button")?;
     let page = browser.submit(&form).await?;
-    drive(sb, browser, page, fi, citizen, |_| false).await
+    drive_consenting(sb, browser, page, fi, citizen, consent, |_| false).await
 }
 
 /// A completed login.

@@ -28,7 +28,7 @@ use crate::{
     crypto::{random_token, sha256_hex},
     secret::Secret,
     state::AppState,
-    storage::{ClientAuthMethod, ClientRecord, EncryptionAlg, SigningAlg},
+    storage::{ClientAuthMethod, ClientRecord, ClientRole, EncryptionAlg, SigningAlg},
     web,
 };
 
@@ -65,8 +65,8 @@ pub enum SandboxError {
 #[derive(Clone, Debug)]
 pub struct SandboxOptions {
     /// First port: the low broker on it, the high broker on +1, FIs on
-    /// +101…, services on +200…, the civil registry on +300; `0` picks free
-    /// ports.
+    /// +101…, services on +200…, the civil registry on +300, data
+    /// providers on +400…; `0` picks free ports.
     pub base_port: u16,
     /// Where the brokers keep their databases, keys and secrets (the high
     /// platform in `high/` under it).
@@ -120,6 +120,21 @@ pub struct ServiceInfo {
     pub platform: &'static str,
 }
 
+/// A demo data provider as shown to testers.
+#[derive(Clone, Debug, Serialize)]
+pub struct DataProviderInfo {
+    /// Short id (`dgfip`).
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Base URL of its API.
+    pub url: String,
+    /// Its client id at the broker (for `/checktoken`).
+    pub client_id: String,
+    /// The data it serves.
+    pub scopes: Vec<String>,
+}
+
 /// A demo FI as shown to testers.
 #[derive(Clone, Debug, Serialize)]
 pub struct FiInfo {
@@ -161,6 +176,8 @@ pub struct Sandbox {
     pub high: PlatformInfo,
     /// Demo services.
     pub services: Vec<ServiceInfo>,
+    /// Demo data providers (on the low platform).
+    pub data_providers: Vec<DataProviderInfo>,
     /// Demo identity providers.
     pub fis: Vec<FiInfo>,
     /// The civil registry's base URL.
@@ -185,7 +202,8 @@ const BROKER_AT_FI: &str = "pivot-broker";
 const HIGH_BROKER_AT_FI: &str = "pivot-broker-plus";
 
 /// A demo service: slug, name, scopes asked, port offset, platform
-/// (`true` = high), `acr_values` sent.
+/// (`true` = high), `acr_values` sent, whether it computes the family
+/// quotient from the tax data provider.
 struct DemoService {
     slug: &'static str,
     name: &'static str,
@@ -193,6 +211,7 @@ struct DemoService {
     offset: u16,
     high: bool,
     acr: &'static str,
+    quotient: bool,
 }
 
 const SERVICES: &[DemoService] = &[
@@ -203,6 +222,7 @@ const SERVICES: &[DemoService] = &[
         offset: 200,
         high: false,
         acr: "eidas1",
+        quotient: false,
     },
     DemoService {
         slug: "mediatheque",
@@ -211,6 +231,7 @@ const SERVICES: &[DemoService] = &[
         offset: 201,
         high: false,
         acr: "eidas1",
+        quotient: false,
     },
     DemoService {
         slug: "renovation",
@@ -219,8 +240,21 @@ const SERVICES: &[DemoService] = &[
         offset: 202,
         high: true,
         acr: "eidas2",
+        quotient: false,
+    },
+    DemoService {
+        slug: "lyon",
+        name: "Ville de Lyon — quotient familial",
+        scopes: "openid given_name family_name birthdate gender birthplace birthcountry email dgfip_rfr dgfip_nbpart",
+        offset: 203,
+        high: false,
+        acr: "eidas1",
+        quotient: true,
     },
 ];
+
+/// Port offset of the first demo data provider.
+const FD_OFFSET: u16 = 400;
 
 async fn bind(base: u16, offset: u16) -> Result<TcpListener, SandboxError> {
     let port = if base == 0 {
@@ -260,12 +294,18 @@ fn party(router: Router, dsfr: Option<&std::path::Path>) -> Router {
         .layer(from_fn(web::headers::security_headers))
 }
 
-/// Every scope a sandbox client may ask.
+/// Every scope a sandbox client may ask: identity, registry and the demo
+/// data providers' data.
 fn all_scopes() -> Vec<String> {
     pivot_proto::scope::KNOWN_IDENTITY_SCOPES
         .iter()
         .chain(pivot_proto::scope::RNIPP_SCOPES)
         .map(|s| (*s).to_owned())
+        .chain(
+            fd::FdKind::ALL
+                .iter()
+                .flat_map(|k| k.data_scopes().into_iter().map(|d| d.scope)),
+        )
         .collect()
 }
 
@@ -354,6 +394,11 @@ impl Sandbox {
         let mut fs_ls = Vec::new();
         for sv in SERVICES {
             fs_ls.push((sv, bind(base, sv.offset).await?));
+        }
+        let mut fd_ls = Vec::new();
+        for (n, kind) in fd::FdKind::ALL.into_iter().enumerate() {
+            let offset = FD_OFFSET + u16::try_from(n).unwrap_or(0);
+            fd_ls.push((kind, bind(base, offset).await?));
         }
         let low_url = url_of(&low_l)?;
         let high_url = url_of(&high_l)?;
@@ -447,12 +492,64 @@ impl Sandbox {
             });
         }
 
-        // The demo services, registered at their broker.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| SandboxError::Other(e.to_string()))?;
+
+        // The demo data providers, registered at the low broker.
+        let mut data_providers = Vec::new();
+        for (kind, l) in fd_ls {
+            let url = url_of(&l)?;
+            let secret = format!("sandbox-secret-{}", kind.id());
+            let spec = fd::FdSpec::demo(
+                kind,
+                parse_url(&url)?,
+                parse_url(&issuer)?,
+                Secret::new(secret.clone()),
+            );
+            state
+                .store
+                .put_client(&ClientRecord {
+                    client_id: spec.fd_id.clone(),
+                    entity_id: spec.fd_id.clone(),
+                    name: kind.provider_name().to_owned(),
+                    secret_hash: Some(sha256_hex(&secret)),
+                    auth_method: ClientAuthMethod::ClientSecretBasic,
+                    jwks: None,
+                    redirect_uris: Vec::new(),
+                    post_logout_redirect_uris: Vec::new(),
+                    scopes: Vec::new(),
+                    id_token_alg: SigningAlg::ES256,
+                    userinfo_alg: None,
+                    public_service: true,
+                    created_at: state.now(),
+                    jwks_uri: None,
+                    encryption_alg: None,
+                    fi_allow: None,
+                    fi_deny: Vec::new(),
+                    role: ClientRole::DataProvider,
+                    provided: kind.data_scopes(),
+                })
+                .await?;
+            data_providers.push(DataProviderInfo {
+                slug: spec.slug.clone(),
+                name: spec.name.clone(),
+                url: url.clone(),
+                client_id: spec.fd_id.clone(),
+                scopes: kind.data_scopes().into_iter().map(|d| d.scope).collect(),
+            });
+            let router = fd::router(spec, http.clone(), opts.clock.clone());
+            tasks.push(spawn(l, router));
+        }
+        let tax_api = data_providers
+            .iter()
+            .find(|d| d.slug == fd::FdKind::Tax.id())
+            .map(|d| parse_url(&d.url))
+            .transpose()?;
+
+        // The demo services, registered at their broker.
         let mut services = Vec::new();
         for (sv, l) in fs_ls {
             let url = url_of(&l)?;
@@ -473,7 +570,11 @@ impl Sandbox {
                 scopes: sv.scopes.split(' ').map(str::to_owned).collect(),
                 acr_values: sv.acr.to_owned(),
                 encryption: sv.high.then_some(EncryptionAlg::EcdhEs),
-                quotient: None,
+                quotient: if sv.quotient {
+                    tax_api.clone().map(|tax_api| fs::QuotientSpec { tax_api })
+                } else {
+                    None
+                },
             };
             st.store
                 .put_client(&ClientRecord {
@@ -494,7 +595,7 @@ impl Sandbox {
                     encryption_alg: spec.encryption,
                     fi_allow: None,
                     fi_deny: Vec::new(),
-                    role: crate::storage::ClientRole::Service,
+                    role: ClientRole::Service,
                     provided: Vec::new(),
                 })
                 .await?;
@@ -528,6 +629,7 @@ impl Sandbox {
                 state: high_state,
             },
             services,
+            data_providers,
             fis,
             registry_url,
             registry: registry_control,
@@ -577,6 +679,7 @@ impl Sandbox {
             "issuer_high": self.high.issuer,
             "registry": self.registry_url,
             "services": self.services,
+            "data_providers": self.data_providers,
             "identity_providers": self.fis,
             "citizens": citizens,
             "mailbox": null,
@@ -610,6 +713,17 @@ impl Sandbox {
                 s,
                 "  Service  {:<36} {}   (client_id {}){plus}",
                 sv.name, sv.url, sv.client_id
+            );
+        }
+        for d in &self.data_providers {
+            let _ = writeln!(
+                s,
+                "  Data provider {:<36} {}   (client_id {}, secret sandbox-secret-{}; {})",
+                d.name,
+                d.url,
+                d.client_id,
+                d.slug,
+                d.scopes.join(" ")
             );
         }
         for f in &self.fis {

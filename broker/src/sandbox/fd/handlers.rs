@@ -30,6 +30,14 @@ pub(crate) struct FdState {
 }
 
 impl FdState {
+    /// How many years the tax table is moved forward so that its latest
+    /// year is always last year's income (the table is written as of
+    /// [`super::tax::TABLE_LATEST_YEAR`]; a sandbox run in 2027 sees the
+    /// same people with incomes of 2024–2026).
+    fn year_shift(&self) -> i32 {
+        i32::from(self.clock.now().year()) - 1 - i32::from(super::tax::TABLE_LATEST_YEAR)
+    }
+
     pub fn new(spec: FdSpec, http: reqwest::Client, clock: SharedClock) -> Self {
         Self {
             checker: CheckTokenClient::new(spec.clone(), http, clock.clone()),
@@ -129,8 +137,13 @@ pub(super) async fn tax_years(
 ) -> Result<Response, FdError> {
     let granted = state.authorize(&headers).await?;
     let file = state.tax.find(&granted.identity).ok_or(FdError::NotFound)?;
+    let shift = state.year_shift();
     Ok(personal(TaxYearsView {
-        annees: file.year_list(),
+        annees: file
+            .year_list()
+            .into_iter()
+            .filter_map(|y| u16::try_from(i32::from(y) + shift).ok())
+            .collect(),
     }))
 }
 
@@ -143,8 +156,13 @@ pub(super) async fn tax_year(
     let granted = state.authorize(&headers).await?;
     let year = parse_year(&year)?;
     let file = state.tax.find(&granted.identity).ok_or(FdError::NotFound)?;
-    let entry = file.year(year).ok_or(FdError::NotFound)?;
-    Ok(personal(entry.view(|s| granted.allows(s))))
+    let table_year = u16::try_from(i32::from(year) - state.year_shift()).ok();
+    let entry = table_year
+        .and_then(|y| file.year(y))
+        .ok_or(FdError::NotFound)?;
+    let mut view = entry.view(|s| granted.allows(s));
+    view.annee = year;
+    Ok(personal(view))
 }
 
 /// A four-digit year.

@@ -1,7 +1,9 @@
 //! The tax office's (DGFIP) data set and what `GET /api/v1/revenus/{annee}`
 //! returns from it.
 //!
-//! Income years 2022–2024 (the return filed the following spring). Files
+//! Income years 2022–2024 as seen in 2025 (the return filed the following
+//! spring); the API moves them forward with the clock so that the latest is
+//! always last year's (in 2026: 2023–2025, same amounts). Files
 //! are keyed by the civil registry's identity, so a citizen whose FI
 //! spells the name differently (Sophie LEFEBVRE, Françoise LE GOFF) is
 //! still found once the registry has corrected it.
@@ -172,6 +174,11 @@ const DUPONT: &str = "19 rue d'Italie, 13100 Aix-en-Provence";
 const MARTIN: &str = "Lieu-dit Peyrot, 33210 Langon";
 const LEFEBVRE: &str = "41 rue Nationale, 59000 Lille";
 const LE_GOFF: &str = "7 rue de Siam, 29200 Brest";
+
+/// The latest income year of [`TAX_FILES`]. The API shifts every year so
+/// that this one is always last year's income (the years in the table
+/// are those seen in 2025).
+pub const TABLE_LATEST_YEAR: u16 = 2024;
 
 /// The tax office's files (see the table in the module documentation).
 pub static TAX_FILES: &[TaxFile] = &[

@@ -35,7 +35,7 @@ impl FdState {
     /// [`super::tax::TABLE_LATEST_YEAR`]; a sandbox run in 2027 sees the
     /// same people with incomes of 2024–2026).
     fn year_shift(&self) -> i32 {
-        i32::from(self.clock.now().year()) - 1 - i32::from(super::tax::TABLE_LATEST_YEAR)
+        self.clock.now().year() - 1 - i32::from(super::tax::TABLE_LATEST_YEAR)
     }
 
     pub fn new(spec: FdSpec, http: reqwest::Client, clock: SharedClock) -> Self {

@@ -26,11 +26,6 @@ async fn lyon_quotient(
     Ok((me.json()?, journey))
 }
 
-/// Last year: the latest income year the tax office has.
-fn last_year() -> i64 {
-    i64::from(time::OffsetDateTime::now_utc().year()) - 1
-}
-
 #[tokio::test]
 async fn lyon_computes_the_family_quotient_from_the_tax_data() -> Result<()> {
     let sb = TestSandbox::start().await?;
@@ -65,7 +60,7 @@ async fn lyon_computes_the_family_quotient_from_the_tax_data() -> Result<()> {
     // Vincent BERDOT: 38 450 € and 3 parts last year → 38 450 / 12 / 3.
     let q = &me["quotient"];
     assert_eq!(q["source"], "franceconnect", "{me}");
-    assert_eq!(q["annee"], last_year());
+    assert_eq!(q["annee"], last_year_of(&sb));
     assert_eq!(q["revenu_fiscal_de_reference"], 38450);
     assert_eq!(q["nombre_de_parts"], 3.0);
     assert_eq!(q["quotient_familial"], 1068.06);
@@ -107,7 +102,7 @@ async fn refusing_the_data_still_logs_in_and_offers_the_manual_form() -> Result<
     // Filling it in by hand gives the quotient.
     let form = home
         .form("form[action='/quotient']")?
-        .set("annee", &last_year().to_string())
+        .set("annee", &last_year_of(&sb).to_string())
         .set("revenu_fiscal_de_reference", "38450")
         .set("nombre_de_parts", "3");
     let after = b.submit(&form).await?;
@@ -131,6 +126,13 @@ async fn one_datum_accepted_prefills_the_other_by_hand() -> Result<()> {
     assert_eq!(q["nombre_de_parts"], Value::Null);
     assert_eq!(q["fallback_reason"], "partly_refused");
     Ok(())
+}
+
+/// Last year on the sandbox's clock: the latest income year the tax office
+/// has.
+fn last_year_of(sb: &TestSandbox) -> i64 {
+    let now = time::OffsetDateTime::from_unix_timestamp(sb.now()).expect("time");
+    i64::from(now.year()) - 1
 }
 
 // --- The providers' side, with the mairie's raw tokens. ---------------------
@@ -210,15 +212,10 @@ async fn providers_answer_only_the_data_granted_and_only_while_the_token_lives()
     Ok(())
 }
 
-fn last_year_of(sb: &TestSandbox) -> i64 {
-    let now = time::OffsetDateTime::from_unix_timestamp(sb.now()).expect("time");
-    i64::from(now.year()) - 1
-}
-
 #[tokio::test]
 async fn providers_refuse_revoked_tokens_and_tokens_without_their_scopes() -> Result<()> {
     let sb = TestSandbox::start().await?;
-    let year = format!("/api/v1/revenus/{}", last_year());
+    let year = format!("/api/v1/revenus/{}", last_year_of(&sb));
 
     // A login that asked no tax data: the tax office sees an inactive token.
     let (_, identity_only) =

@@ -77,7 +77,8 @@ impl Grant {
 }
 
 impl AppState {
-    /// Issues a code for a finished interaction; returns the code.
+    /// Issues a code for a finished interaction; returns the code and the
+    /// grant id.
     ///
     /// # Errors
     /// On storage or sealing failure.
@@ -87,7 +88,7 @@ impl AppState {
         req: &AuthorizeRequest,
         login: &SsoLogin,
         scope: ScopeSet,
-    ) -> Result<String, BrokerError> {
+    ) -> Result<(String, String), BrokerError> {
         let now = self.now();
         // The sub is computed from the registry's identity when there is one.
         let checked = login.registry.as_ref().unwrap_or(&login.identity.pivot);
@@ -136,6 +137,7 @@ impl AppState {
         let code = random_token(32);
         let code_hash = sha256_hex(&code);
         let data = self.sealer.seal_json(&grant, code_hash.as_bytes())?;
+        let grant_id = grant.grant_id.clone();
         self.store
             .put_code(&CodeRow {
                 code_hash,
@@ -145,7 +147,7 @@ impl AppState {
                 expires_at: now + self.cfg.code_ttl_secs,
             })
             .await?;
-        Ok(code)
+        Ok((code, grant_id))
     }
 
     /// Issues an access token for a grant; returns the token.

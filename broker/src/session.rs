@@ -115,6 +115,24 @@ pub struct SessionData {
     pub sso: Option<SsoLogin>,
     /// A logout in progress.
     pub pending_logout: Option<PendingLogout>,
+    /// The grants issued to services from this browser session (most
+    /// recent last, at most [`MAX_SESSION_GRANTS`]): logging out revokes
+    /// their access tokens, so that no service nor data provider acts on a
+    /// login the citizen ended.
+    #[serde(default)]
+    pub grants: Vec<String>,
+}
+
+/// How many grant ids a session remembers.
+pub const MAX_SESSION_GRANTS: usize = 64;
+
+impl SessionData {
+    /// Remembers a grant issued from this session.
+    pub fn remember_grant(&mut self, grant_id: String) {
+        self.grants.push(grant_id);
+        let extra = self.grants.len().saturating_sub(MAX_SESSION_GRANTS);
+        self.grants.drain(..extra);
+    }
 }
 
 /// A loaded session.
@@ -243,6 +261,13 @@ impl AppState {
         jar: SignedCookieJar,
         s: &Session,
     ) -> Result<SignedCookieJar, BrokerError> {
+        let mut revoked = 0;
+        for grant in &s.data.grants {
+            revoked += self.store.revoke_grant(grant).await?;
+        }
+        if revoked > 0 {
+            tracing::info!(revoked, "logout revoked the session's access tokens");
+        }
         self.store.delete_session(&sha256_hex(&s.id)).await?;
         Ok(jar.remove(self.session_cookie(String::new())))
     }

@@ -214,8 +214,9 @@ pub(super) async fn finish(
     login: &SsoLogin,
     scope: ScopeSet,
 ) -> Result<Response, BrokerError> {
-    let code = s.issue_code(client, &i.request, login, scope).await?;
+    let (code, grant_id) = s.issue_code(client, &i.request, login, scope).await?;
     session.data.interactions.remove(&i.id);
+    session.data.remember_grant(grant_id);
     let jar = s.save_session(jar, &session).await?;
     let to = client_url(
         &i.request.redirect_uri,

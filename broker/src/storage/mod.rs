@@ -319,7 +319,8 @@ pub trait GrantRepo: Send + Sync {
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRow>, StorageError>;
     /// Revokes one token of a client; `false` if it was not that client's.
     async fn revoke_token(&self, token_hash: &str, client_id: &str) -> Result<bool, StorageError>;
-    /// Revokes every token of a grant; returns how many.
+    /// Revokes every token of a grant (and makes its unredeemed code
+    /// unusable); returns how many tokens.
     async fn revoke_grant(&self, grant_id: &str) -> Result<u64, StorageError>;
     /// Records a client-assertion `jti`; `false` when already seen.
     async fn record_jti(&self, jti: &str, expires_at: i64) -> Result<bool, StorageError>;

@@ -377,6 +377,11 @@ impl GrantRepo for SqliteStorage {
     }
 
     async fn revoke_grant(&self, grant_id: &str) -> Result<u64, StorageError> {
+        // A code of the grant not yet redeemed can no longer be.
+        sqlx::query("UPDATE codes SET used_at = 0 WHERE grant_id = ? AND used_at IS NULL")
+            .bind(grant_id)
+            .execute(&self.pool)
+            .await?;
         let r = sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE grant_id = ?")
             .bind(grant_id)
             .execute(&self.pool)

@@ -529,3 +529,58 @@ async fn a_private_service_needs_explicit_agreement_to_receive_the_identity() {
     let (_, r) = confirm(&h, "openid identite_pivot", false).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
 }
+
+#[tokio::test]
+async fn logging_out_revokes_what_the_session_gave_services() {
+    let h = harness().await;
+    let (cookie, r) = confirm(&h, TAX_SCOPES, false).await;
+    let at = r.location().to_owned();
+    let t = consent(&h, &cookie, &at, &[("decision", "all")]).await;
+    assert_eq!(check(&h, TAX, &access_token(&t)).await["active"], true);
+
+    let uri = format!(
+        "/api/v2/session/end?{}",
+        form(&[
+            ("id_token_hint", t["id_token"].as_str().unwrap()),
+            ("post_logout_redirect_uri", crate::harness::POST_LOGOUT_URI),
+        ])
+    );
+    let r = h.get_with(&uri, &[(header::COOKIE, &cookie)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+
+    assert_eq!(
+        check(&h, TAX, &access_token(&t)).await,
+        serde_json::json!({ "active": false })
+    );
+    assert_eq!(
+        h.userinfo(&access_token(&t)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_code_not_yet_redeemed_dies_with_the_logout() {
+    let h = harness().await;
+    let (cookie, r) = confirm(&h, "openid identite_pivot", false).await;
+    let code = query_of(r.location())["code"].clone();
+    let tokens = h.tokens(BASIC, "openid").await;
+    let uri = format!(
+        "/api/v2/session/end?{}",
+        form(&[
+            ("id_token_hint", tokens["id_token"].as_str().unwrap()),
+            ("post_logout_redirect_uri", crate::harness::POST_LOGOUT_URI),
+        ])
+    );
+    let r = h.get_with(&uri, &[(header::COOKIE, &cookie)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    h.token_basic(
+        BASIC,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+        ],
+    )
+    .await
+    .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+}

@@ -409,6 +409,7 @@ impl Harness {
             .issue_code(&client, &req, &login(self.now()), req.scope.clone())
             .await
             .unwrap()
+            .0
     }
 
     /// Seeds a code and redeems it; returns the token response.

@@ -77,6 +77,25 @@ impl Grant {
 }
 
 impl AppState {
+    /// The citizen's pairwise sub for `entity_id` (a service's entity or a
+    /// data provider's id), from the checked identity: the one stored for
+    /// the account if any, else computed and stored.
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn sub_for(
+        &self,
+        entity_id: &str,
+        checked: &PivotIdentity,
+    ) -> Result<String, BrokerError> {
+        let hash = identity_hash(checked);
+        let candidate = pairwise_sub(entity_id, &hash, self.cfg.sub_secret.expose());
+        Ok(self
+            .store
+            .stored_sub(hash.as_str(), entity_id, candidate.as_str(), self.now())
+            .await?)
+    }
+
     /// Issues a code for a finished interaction; returns the code and the
     /// grant id.
     ///
@@ -92,7 +111,6 @@ impl AppState {
         let now = self.now();
         // The sub is computed from the registry's identity when there is one.
         let checked = login.registry.as_ref().unwrap_or(&login.identity.pivot);
-        let hash = identity_hash(checked);
         let (identity, rnipp) = match self.cfg.identity_source {
             IdentitySource::Registry => (
                 FiIdentity {
@@ -103,11 +121,7 @@ impl AppState {
             ),
             IdentitySource::Provider => (login.identity.clone(), login.registry.clone()),
         };
-        let candidate = pairwise_sub(&client.entity_id, &hash, self.cfg.sub_secret.expose());
-        let sub = self
-            .store
-            .stored_sub(hash.as_str(), &client.entity_id, candidate.as_str(), now)
-            .await?;
+        let sub = self.sub_for(&client.entity_id, checked).await?;
         // Deliver the FI's level, capped to what this platform delivers.
         let acr = self
             .cfg

@@ -73,6 +73,12 @@ impl AppState {
     }
 }
 
+/// Whether the citizen must tick the agreement box: a private service
+/// receiving identity data (`items`, from [`identity_items`]).
+fn needs_agreement(client: &ClientRecord, items: &[&str]) -> bool {
+    !client.public_service && !items.is_empty()
+}
+
 /// The identity items a service receives, in French, without duplicates.
 fn identity_items(identity: &ScopeSet) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
@@ -121,7 +127,7 @@ fn render(
             birthplace => pivot_proto::cog::birthplace_label(&p.birthplace, &p.birthcountry),
             born_abroad => !p.born_in_france(),
             fi_name,
-            identity_consent => !client.public_service && !items.is_empty(),
+            identity_consent => needs_agreement(client, &items),
             identity_items => items,
             data_follows => !asked.data.is_empty(),
             error,
@@ -179,8 +185,8 @@ pub async fn proceed(
     };
     let client = s.interaction_client(&i).await?;
     let asked = s.asked(&i.request.scope).await?;
-    let needs_agreement = !client.public_service && !identity_items(&asked.identity).is_empty();
-    if needs_agreement && form.consent_identity.is_none() {
+    if needs_agreement(&client, &identity_items(&asked.identity)) && form.consent_identity.is_none()
+    {
         return render(
             &s,
             &session,

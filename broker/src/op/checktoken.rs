@@ -23,7 +23,6 @@ use pivot_proto::{
     },
     oauth::OAuthErrorCode,
     scope::ScopeSet,
-    sub::{identity_hash, pairwise_sub},
 };
 
 use crate::{
@@ -49,12 +48,7 @@ async fn introspect(
         return Ok(TokenIntrospection::inactive());
     }
     let identity = live.grant.checked_identity().clone();
-    let hash = identity_hash(&identity);
-    let candidate = pairwise_sub(&fd.entity_id, &hash, s.cfg.sub_secret.expose());
-    let sub = s
-        .store
-        .stored_sub(hash.as_str(), &fd.entity_id, candidate.as_str(), s.now())
-        .await?;
+    let sub = s.sub_for(&fd.entity_id, &identity).await?;
     Ok(TokenIntrospection {
         active: true,
         aud: Some(live.grant.client_id.clone()),

@@ -309,6 +309,39 @@ fn all_scopes() -> Vec<String> {
         .collect()
 }
 
+/// A sandbox partner with a public secret (`client_secret_basic`), ES256,
+/// a public-sector service by default, nothing else registered: services
+/// add their URIs and scopes, data providers their role and data.
+fn sandbox_partner(
+    client_id: &str,
+    entity_id: &str,
+    name: &str,
+    secret: &str,
+    now: i64,
+) -> ClientRecord {
+    ClientRecord {
+        client_id: client_id.to_owned(),
+        entity_id: entity_id.to_owned(),
+        name: name.to_owned(),
+        secret_hash: Some(sha256_hex(secret)),
+        auth_method: ClientAuthMethod::ClientSecretBasic,
+        jwks: None,
+        redirect_uris: Vec::new(),
+        post_logout_redirect_uris: Vec::new(),
+        scopes: Vec::new(),
+        id_token_alg: SigningAlg::ES256,
+        userinfo_alg: None,
+        public_service: true,
+        created_at: now,
+        jwks_uri: None,
+        encryption_alg: None,
+        fi_allow: None,
+        fi_deny: Vec::new(),
+        role: ClientRole::Service,
+        provided: Vec::new(),
+    }
+}
+
 /// What both brokers share in the sandbox.
 struct BrokerCommon<'a> {
     opts: &'a SandboxOptions,
@@ -512,25 +545,15 @@ impl Sandbox {
             state
                 .store
                 .put_client(&ClientRecord {
-                    client_id: spec.fd_id.clone(),
-                    entity_id: spec.fd_id.clone(),
-                    name: kind.provider_name().to_owned(),
-                    secret_hash: Some(sha256_hex(&secret)),
-                    auth_method: ClientAuthMethod::ClientSecretBasic,
-                    jwks: None,
-                    redirect_uris: Vec::new(),
-                    post_logout_redirect_uris: Vec::new(),
-                    scopes: Vec::new(),
-                    id_token_alg: SigningAlg::ES256,
-                    userinfo_alg: None,
-                    public_service: true,
-                    created_at: state.now(),
-                    jwks_uri: None,
-                    encryption_alg: None,
-                    fi_allow: None,
-                    fi_deny: Vec::new(),
                     role: ClientRole::DataProvider,
                     provided: kind.data_scopes(),
+                    ..sandbox_partner(
+                        &spec.fd_id,
+                        &spec.fd_id,
+                        kind.provider_name(),
+                        &secret,
+                        state.now(),
+                    )
                 })
                 .await?;
             data_providers.push(DataProviderInfo {
@@ -578,25 +601,18 @@ impl Sandbox {
             };
             st.store
                 .put_client(&ClientRecord {
-                    client_id: client_id.clone(),
-                    entity_id: format!("sandbox-entity-{}", sv.slug),
-                    name: sv.name.to_owned(),
-                    secret_hash: Some(sha256_hex(&secret)),
-                    auth_method: ClientAuthMethod::ClientSecretBasic,
-                    jwks: None,
                     redirect_uris: vec![spec.redirect_uri()],
                     post_logout_redirect_uris: vec![spec.post_logout_redirect_uri()],
                     scopes: all_scopes(),
-                    id_token_alg: SigningAlg::ES256,
-                    userinfo_alg: None,
-                    public_service: true,
-                    created_at: st.now(),
                     jwks_uri: sv.high.then(|| spec.jwks_uri()),
                     encryption_alg: spec.encryption,
-                    fi_allow: None,
-                    fi_deny: Vec::new(),
-                    role: ClientRole::Service,
-                    provided: Vec::new(),
+                    ..sandbox_partner(
+                        &client_id,
+                        &format!("sandbox-entity-{}", sv.slug),
+                        sv.name,
+                        &secret,
+                        st.now(),
+                    )
                 })
                 .await?;
             let router = fs::router_with_clock(

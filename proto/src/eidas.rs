@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// An eIDAS level of assurance, ordered from lowest to highest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Eidas {
     /// `eidas1`: low (FranceConnect).

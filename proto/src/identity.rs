@@ -282,13 +282,20 @@ fn validate_birthplace(value: Option<String>, birthcountry: &str) -> Result<Stri
 
 /// `email`: required, at most 254 bytes, exactly one `@` with non-empty
 /// local and domain parts, no whitespace or control characters.
-fn validate_email(value: Option<String>) -> Result<String, IdentityError> {
-    let value = non_empty(value).ok_or(IdentityError::MissingClaim("email"))?;
-    let plausible = value.len() <= EMAIL_MAX_LEN
+/// Whether `value` looks like an e-mail address: one `@` between a
+/// non-empty local part and domain, no spaces or control characters, at
+/// most 254 characters. Deliverability is the mail server's business.
+#[must_use]
+pub fn is_plausible_email(value: &str) -> bool {
+    value.len() <= EMAIL_MAX_LEN
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         && matches!(value.split_once('@'), Some((local, domain))
-            if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
-    if plausible {
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@'))
+}
+
+fn validate_email(value: Option<String>) -> Result<String, IdentityError> {
+    let value = non_empty(value).ok_or(IdentityError::MissingClaim("email"))?;
+    if is_plausible_email(&value) {
         Ok(value)
     } else {
         Err(IdentityError::InvalidEmail)

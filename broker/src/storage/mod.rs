@@ -8,7 +8,11 @@
 pub mod sqlite;
 
 use async_trait::async_trait;
-use pivot_proto::data::{DataRequest, DataScope};
+use pivot_proto::{
+    citizen::{EventCode, Preferences, SharedDatum},
+    data::{DataRequest, DataScope},
+    eidas::Eidas,
+};
 use serde::{Deserialize, Serialize};
 
 /// Errors of the storage layer.
@@ -340,9 +344,267 @@ pub trait AccountRepo: Send + Sync {
     ) -> Result<String, StorageError>;
 }
 
+/// A citizen's account (no identity in it: keyed by the identity hash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountRecord {
+    /// Hex SHA-256 of the checked pivot identity.
+    pub identity_hash: String,
+    /// First connection.
+    pub created_at: i64,
+    /// Latest connection (the account expires three years after it).
+    pub last_connection: i64,
+    /// Set by an operator: the account cannot log in, and is told why.
+    pub disabled_reason: Option<String>,
+    /// The citizen's choices.
+    pub preferences: Preferences,
+}
+
+/// How long an unused account lives (three years).
+pub const ACCOUNT_TTL_SECS: i64 = 3 * 365 * 24 * 3600;
+
+/// How long events are kept for operators (400 days; citizens see six
+/// months).
+pub const EVENT_RETENTION_SECS: i64 = 400 * 24 * 3600;
+
+/// One recorded step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventRecord {
+    /// Random public reference.
+    pub reference: String,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// What.
+    pub code: EventCode,
+    /// The citizen, once identified.
+    pub identity_hash: Option<String>,
+    /// Ties the steps of one browser session together.
+    pub session_ref: Option<String>,
+    /// The service (or, for a data check, the service whose token it was).
+    pub client_id: Option<String>,
+    /// Its name at the time.
+    pub client_name: Option<String>,
+    /// The identity provider.
+    pub fi_id: Option<String>,
+    /// The level.
+    pub acr: Option<Eidas>,
+    /// Data concerned (consented, shared, checked).
+    pub data: Vec<SharedDatum>,
+    /// Free operator detail (never identity data).
+    pub details: Option<String>,
+}
+
+/// What operators filter events on.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    /// Only this code.
+    pub code: Option<EventCode>,
+    /// Only this citizen.
+    pub identity_hash: Option<String>,
+    /// Only this client.
+    pub client_id: Option<String>,
+    /// From (inclusive).
+    pub since: Option<i64>,
+    /// Until (exclusive).
+    pub until: Option<i64>,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
+/// A device a citizen logged in from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Random id, in the device cookie.
+    pub device_id: String,
+    /// The citizen.
+    pub identity_hash: String,
+    /// "Firefox sur Linux".
+    pub label: String,
+    /// First login.
+    pub first_seen: i64,
+    /// Latest login.
+    pub last_seen: i64,
+    /// Trusted (no alert) until then.
+    pub trusted_until: Option<i64>,
+}
+
+/// A mail to send.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewMail {
+    /// What it is (`connection_alert`, `preferences_changed`,
+    /// `fraud_report`, `fraud_report_ack`).
+    pub kind: String,
+    /// The address (erased once sent).
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// HTML body.
+    pub html: String,
+}
+
+impl std::fmt::Debug for NewMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewMail")
+            .field("kind", &self.kind)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A queued mail.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// Queue id.
+    pub id: i64,
+    /// The mail.
+    pub mail: NewMail,
+    /// Failed attempts so far.
+    pub attempts: i64,
+    /// Queued at.
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for OutboxRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxRow")
+            .field("id", &self.id)
+            .field("mail", &self.mail)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counts of the outbox, for operators and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxStats {
+    /// Waiting (never sent, not given up).
+    pub pending: i64,
+    /// Sent.
+    pub sent: i64,
+    /// Given up.
+    pub failed: i64,
+}
+
+/// A stored fraud report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FraudReportRecord {
+    /// Public reference.
+    pub reference: String,
+    /// Received at.
+    pub created_at: i64,
+    /// The citizen, when known.
+    pub identity_hash: Option<String>,
+    /// The history entry concerned.
+    pub event_reference: Option<String>,
+    /// Where it came from: `confirmation`, `history`, `api`.
+    pub source: String,
+    /// Where support answers.
+    pub contact_email: String,
+    /// The citizen's words.
+    pub message: String,
+}
+
+/// Account state, preferences and devices.
+#[async_trait]
+pub trait CitizenRepo: Send + Sync {
+    /// One account.
+    async fn account(&self, identity_hash: &str) -> Result<Option<AccountRecord>, StorageError>;
+    /// Creates the account if needed and sets its last connection.
+    async fn touch_account(
+        &self,
+        identity_hash: &str,
+        now: i64,
+    ) -> Result<AccountRecord, StorageError>;
+    /// Replaces the preferences (the account must exist: `false` if not).
+    async fn set_preferences(
+        &self,
+        identity_hash: &str,
+        prefs: &Preferences,
+    ) -> Result<bool, StorageError>;
+    /// Disables (with a reason) or enables an account; `false` if unknown.
+    async fn set_disabled(
+        &self,
+        identity_hash: &str,
+        reason: Option<&str>,
+    ) -> Result<bool, StorageError>;
+    /// One device of a citizen.
+    async fn device(
+        &self,
+        device_id: &str,
+        identity_hash: &str,
+    ) -> Result<Option<DeviceRecord>, StorageError>;
+    /// Inserts or replaces a device.
+    async fn put_device(&self, d: &DeviceRecord) -> Result<(), StorageError>;
+    /// A citizen's devices, most recently seen first.
+    async fn devices(&self, identity_hash: &str) -> Result<Vec<DeviceRecord>, StorageError>;
+    /// Forgets one device of a citizen; `false` if unknown.
+    async fn delete_device(
+        &self,
+        identity_hash: &str,
+        device_id: &str,
+    ) -> Result<bool, StorageError>;
+    /// The citizens who logged in from a device.
+    async fn device_identities(&self, device_id: &str) -> Result<Vec<String>, StorageError>;
+}
+
+/// The event log.
+#[async_trait]
+pub trait EventRepo: Send + Sync {
+    /// Records an event.
+    async fn record_event(&self, e: &EventRecord) -> Result<(), StorageError>;
+    /// A citizen's events of the given codes since `since`, newest first.
+    async fn citizen_events(
+        &self,
+        identity_hash: &str,
+        codes: &[EventCode],
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, StorageError>;
+    /// Events for operators, newest first.
+    async fn events(&self, filter: &EventFilter) -> Result<Vec<EventRecord>, StorageError>;
+}
+
+/// The durable e-mail outbox.
+#[async_trait]
+pub trait OutboxRepo: Send + Sync {
+    /// Queues a mail, due at once; returns its id.
+    async fn enqueue_mail(&self, mail: &NewMail, now: i64) -> Result<i64, StorageError>;
+    /// Mails due at `now`, oldest first.
+    async fn due_mails(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>, StorageError>;
+    /// Marks a mail sent and erases its recipient and bodies.
+    async fn mail_sent(&self, id: i64, now: i64) -> Result<(), StorageError>;
+    /// Records a failed attempt and the time of the next one.
+    async fn mail_retry(&self, id: i64, next_at: i64, error: &str) -> Result<(), StorageError>;
+    /// Gives a mail up and erases its recipient and bodies.
+    async fn mail_failed(&self, id: i64, now: i64, error: &str) -> Result<(), StorageError>;
+    /// Counts.
+    async fn outbox_stats(&self) -> Result<OutboxStats, StorageError>;
+}
+
+/// Fraud reports.
+#[async_trait]
+pub trait FraudRepo: Send + Sync {
+    /// Stores a report.
+    async fn put_report(&self, r: &FraudReportRecord) -> Result<(), StorageError>;
+    /// The latest reports, newest first.
+    async fn reports(&self, limit: u32) -> Result<Vec<FraudReportRecord>, StorageError>;
+}
+
 /// Everything the broker stores.
 #[async_trait]
-pub trait Storage: ClientRepo + SessionRepo + GrantRepo + AccountRepo {
-    /// Deletes expired sessions, codes, tokens and assertion ids.
+pub trait Storage:
+    ClientRepo
+    + SessionRepo
+    + GrantRepo
+    + AccountRepo
+    + CitizenRepo
+    + EventRepo
+    + OutboxRepo
+    + FraudRepo
+{
+    /// Deletes expired sessions, codes, tokens and assertion ids, accounts
+    /// unused for three years (with their subs, devices and events), and
+    /// events past their retention.
     async fn purge_expired(&self, now: i64) -> Result<u64, StorageError>;
 }

@@ -1,4 +1,10 @@
-//! SQLite storage through `sqlx`, the embedded default.
+//! SQLite storage through `sqlx`, the embedded default. The citizen-space
+//! repositories live in the submodules, one file each.
+
+mod citizen;
+mod events;
+mod fraud;
+mod outbox;
 
 use std::str::FromStr;
 
@@ -450,6 +456,30 @@ impl Storage for SqliteStorage {
                 .await?
                 .rows_affected();
         }
+        // Accounts unused for three years go with everything keyed by them
+        // (subs and devices by cascade).
+        let stale = now - super::ACCOUNT_TTL_SECS;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM events WHERE identity_hash IN \
+             (SELECT identity_hash FROM accounts WHERE last_connection <= ?)",
+        )
+        .bind(stale)
+        .execute(&mut *tx)
+        .await?;
+        n += sqlx::query("DELETE FROM accounts WHERE last_connection <= ?")
+            .bind(stale)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        n += sqlx::query("DELETE FROM events WHERE at <= ?")
+            .bind(now - super::EVENT_RETENTION_SECS)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        // Trust past its 90 days is simply not honoured; the device row
+        // stays for the citizen's list until the account goes.
         Ok(n)
     }
 }

@@ -65,6 +65,7 @@ pub fn templates() -> Result<Templates, web::templates::TemplateError> {
         crate::pages::TEMPLATES,
         crate::sandbox::fi::TEMPLATES,
         crate::sandbox::fs::TEMPLATES,
+        crate::sandbox::mailbox::TEMPLATES,
     ])
 }
 

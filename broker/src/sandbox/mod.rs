@@ -7,6 +7,7 @@ pub mod clients_file;
 pub mod fd;
 pub mod fi;
 pub mod fs;
+pub mod mailbox;
 pub mod registry;
 
 use std::{

@@ -13,6 +13,7 @@ pub mod grant;
 pub mod interaction;
 pub mod jwe;
 pub mod keys;
+pub mod mail;
 pub mod op;
 pub mod pages;
 pub mod rnipp;

@@ -185,19 +185,39 @@ pub async fn build_state(cfg: &FileConfig, clock: SharedClock) -> Result<AppStat
             None
         }
     };
-    Ok(AppState::new(
+    let store: Arc<dyn crate::storage::Storage> = Arc::new(store);
+    let outbox = match &cfg.mail {
+        Some(m) => {
+            let transport = crate::mail::SmtpTransport::new(m, clock.clone())
+                .map_err(|e| ConfigError::Inconsistent(format!("[mail]: {e}")))?;
+            Some(crate::mail::Outbox::new(
+                store.clone(),
+                clock.clone(),
+                m.clone(),
+                Arc::new(transport),
+            ))
+        }
+        None => {
+            tracing::warn!("no [mail] configured: connection alerts are not sent");
+            None
+        }
+    };
+    let state = AppState::new(
         StateParts {
             cfg: rc,
-            store: Arc::new(store),
+            store,
             keys,
             clock,
             templates: templates()?,
             fis,
             registry,
             client_keys: crate::client_keys::ClientKeys::new()?,
+            outbox,
         },
         &session_secret,
-    ))
+    );
+    state.register_space_client().await?;
+    Ok(state)
 }
 
 async fn home(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
@@ -210,6 +230,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest(op::PREFIX, op::routes())
         .merge(interaction::routes())
+        .merge(crate::citizen::routes())
         .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state.clone())
@@ -223,6 +244,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(from_fn(web::headers::security_headers))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Starts the mail worker, when mail is configured (one per database).
+pub fn spawn_outbox(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    state.outbox.clone().map(crate::mail::Outbox::spawn)
 }
 
 /// Deletes expired rows every minute, for as long as the task lives.

@@ -61,6 +61,10 @@ pub struct FileConfig {
     /// The DSFR `dist/` folder; found automatically when absent.
     #[serde(default)]
     pub dsfr_dir: Option<PathBuf>,
+    /// Outgoing mail (connection alerts, preference changes, fraud
+    /// reports); without it, no mail is sent (a warning is logged).
+    #[serde(default)]
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 /// `[server]`

@@ -61,6 +61,15 @@ enum Cmd {
         #[command(subcommand)]
         cmd: PartnerCmd,
     },
+    /// Operators' view of the citizen records: events, accounts, fraud
+    /// reports, the mail outbox.
+    Ops {
+        /// TOML configuration file.
+        #[arg(long, env = "PIVOT_CONFIG")]
+        config: PathBuf,
+        #[command(subcommand)]
+        cmd: OpsCmd,
+    },
     /// Manage signing keys.
     Keys {
         /// TOML configuration file.
@@ -69,6 +78,52 @@ enum Cmd {
         #[command(subcommand)]
         cmd: KeysCmd,
     },
+}
+
+#[derive(Subcommand)]
+enum OpsCmd {
+    /// Events, newest first, one JSON object per line.
+    Events {
+        /// Only this code (e.g. FC_REDIRECTED_TO_SP).
+        #[arg(long)]
+        code: Option<String>,
+        /// Only this citizen (identity hash).
+        #[arg(long)]
+        identity_hash: Option<String>,
+        /// Only this client id.
+        #[arg(long)]
+        client: Option<String>,
+        /// From this Unix time.
+        #[arg(long)]
+        since: Option<i64>,
+        /// Until this Unix time (exclusive).
+        #[arg(long)]
+        until: Option<i64>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Disable an account: its logins are refused with the reason.
+    Disable {
+        /// The citizen's identity hash (from the events).
+        identity_hash: String,
+        /// Shown to the citizen.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        /// The citizen's identity hash.
+        identity_hash: String,
+    },
+    /// Fraud reports, newest first, one JSON object per line.
+    Reports {
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Counts of the mail outbox.
+    Outbox,
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -159,6 +214,7 @@ async fn main() -> anyhow::Result<()> {
             clients,
         } => sandbox(base_port, data_dir, ready_file, clients).await,
         Cmd::Partner { config, cmd } => partner(config, cmd).await,
+        Cmd::Ops { config, cmd } => ops(config, cmd).await,
         Cmd::Keys {
             config,
             cmd: KeysCmd::Rotate,
@@ -187,6 +243,7 @@ async fn serve(config: PathBuf) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
     tracing::info!(issuer = %state.cfg.issuer, listen = %cfg.server.listen, "broker listening");
     app::spawn_purge(state.clone());
+    let _mail_worker = app::spawn_outbox(&state);
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(shutdown())
         .await?;
@@ -227,6 +284,71 @@ async fn sandbox(
     }
     shutdown().await;
     println!("Sandbox stopped.");
+    Ok(())
+}
+
+async fn ops(config: PathBuf, cmd: OpsCmd) -> anyhow::Result<()> {
+    use pivot_broker::storage::{CitizenRepo, EventFilter, EventRepo, FraudRepo, OutboxRepo};
+    let cfg = FileConfig::load(Some(&config), None)?;
+    let store = SqliteStorage::open(&cfg.storage.database_url).await?;
+    match cmd {
+        OpsCmd::Events {
+            code,
+            identity_hash,
+            client,
+            since,
+            until,
+            limit,
+        } => {
+            let code = code
+                .map(|c| {
+                    pivot_proto::citizen::EventCode::parse(&c)
+                        .with_context(|| format!("unknown event code {c}"))
+                })
+                .transpose()?;
+            let events = store
+                .events(&EventFilter {
+                    code,
+                    identity_hash,
+                    client_id: client,
+                    since,
+                    until,
+                    limit,
+                })
+                .await?;
+            for e in events {
+                println!("{}", serde_json::to_string(&e)?);
+            }
+        }
+        OpsCmd::Disable {
+            identity_hash,
+            reason,
+        } => {
+            anyhow::ensure!(!reason.trim().is_empty(), "--reason must not be empty");
+            anyhow::ensure!(
+                store
+                    .set_disabled(&identity_hash, Some(reason.trim()))
+                    .await?,
+                "no account {identity_hash}"
+            );
+            println!("disabled {identity_hash}");
+        }
+        OpsCmd::Enable { identity_hash } => {
+            anyhow::ensure!(
+                store.set_disabled(&identity_hash, None).await?,
+                "no account {identity_hash}"
+            );
+            println!("enabled {identity_hash}");
+        }
+        OpsCmd::Reports { limit } => {
+            for r in store.reports(limit).await? {
+                println!("{}", serde_json::to_string(&r)?);
+            }
+        }
+        OpsCmd::Outbox => {
+            println!("{}", serde_json::to_string(&store.outbox_stats().await?)?);
+        }
+    }
     Ok(())
 }
 

@@ -30,4 +30,32 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "broker/not_me.html",
         include_str!("../templates/broker/not_me.html"),
     ),
+    (
+        "broker/space_layout.html",
+        include_str!("../templates/broker/space_layout.html"),
+    ),
+    (
+        "broker/space_history.html",
+        include_str!("../templates/broker/space_history.html"),
+    ),
+    (
+        "broker/space_preferences.html",
+        include_str!("../templates/broker/space_preferences.html"),
+    ),
+    (
+        "broker/space_devices.html",
+        include_str!("../templates/broker/space_devices.html"),
+    ),
+    (
+        "broker/space_logged_out.html",
+        include_str!("../templates/broker/space_logged_out.html"),
+    ),
+    (
+        "broker/report.html",
+        include_str!("../templates/broker/report.html"),
+    ),
+    (
+        "broker/report_ack.html",
+        include_str!("../templates/broker/report_ack.html"),
+    ),
 ];

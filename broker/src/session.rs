@@ -91,6 +91,9 @@ pub struct Interaction {
     /// agreed to share it); the data-consent step may follow.
     #[serde(default)]
     pub confirmed: bool,
+    /// The citizen ticked "Faire confiance à cet appareil".
+    #[serde(default)]
+    pub trust_device: bool,
 }
 
 /// A logout waiting for the FI to send the citizen back.
@@ -121,6 +124,24 @@ pub struct SessionData {
     /// login the citizen ended.
     #[serde(default)]
     pub grants: Vec<String>,
+    /// Random id tying this browser session's events together (kept when
+    /// the session id is renewed at login).
+    #[serde(default)]
+    pub trace: String,
+    /// Services already sent a connection alert in this session (at most
+    /// one per service per session).
+    #[serde(default)]
+    pub alerted: Vec<String>,
+    /// The citizen space's login in progress, if any.
+    #[serde(default)]
+    pub space_pending: Option<crate::citizen::web::SpacePending>,
+    /// The citizen space's login.
+    #[serde(default)]
+    pub space: Option<crate::citizen::web::SpaceLogin>,
+    /// The connection a "Ce n'est pas vous ?" concerns, kept for the fraud
+    /// report form.
+    #[serde(default)]
+    pub report_context: Option<crate::citizen::report::ReportContext>,
 }
 
 /// How many grant ids a session remembers.
@@ -150,6 +171,7 @@ impl Session {
     /// Checks a submitted CSRF token.
     #[must_use]
     pub fn csrf_ok(&self, submitted: &str) -> bool {
+        // (the CSRF token is per session, renewed at login)
         !self.data.csrf.is_empty() && crate::crypto::ct_eq(&self.data.csrf, submitted)
     }
 
@@ -198,6 +220,7 @@ impl AppState {
             data: SessionData {
                 csrf: random_token(32),
                 created_at: now,
+                trace: random_token(16),
                 ..SessionData::default()
             },
         })
@@ -267,6 +290,16 @@ impl AppState {
         }
         if revoked > 0 {
             tracing::info!(revoked, "logout revoked the session's access tokens");
+        }
+        if let Some(login) = &s.data.sso {
+            self.record(
+                crate::citizen::events::Event::new(
+                    pivot_proto::citizen::EventCode::FcSessionTerminated,
+                )
+                .login(login)
+                .session(&s.data.trace),
+            )
+            .await;
         }
         self.store.delete_session(&sha256_hex(&s.id)).await?;
         Ok(jar.remove(self.session_cookie(String::new())))

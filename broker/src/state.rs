@@ -134,6 +134,8 @@ pub struct StateParts {
     pub registry: Option<Arc<dyn CivilRegistry>>,
     /// Services' public keys.
     pub client_keys: ClientKeys,
+    /// The e-mail outbox, if mail is configured.
+    pub outbox: Option<crate::mail::Outbox>,
 }
 
 impl std::fmt::Debug for StateParts {
@@ -167,6 +169,9 @@ pub struct AppState {
     pub registry: Option<Arc<dyn CivilRegistry>>,
     /// Services' public keys (inline or fetched from `jwks_uri`).
     pub client_keys: ClientKeys,
+    /// The e-mail outbox (`None`: no `[mail]` configured, mails dropped
+    /// with a warning).
+    pub outbox: Option<crate::mail::Outbox>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -191,6 +196,7 @@ impl AppState {
             fis,
             registry,
             client_keys,
+            outbox,
         } = parts;
         let master = session_secret.expose().as_bytes();
         let mut cookie = [0u8; 64];
@@ -207,6 +213,7 @@ impl AppState {
             cookie_key: Key::from(&cookie),
             registry,
             client_keys,
+            outbox,
         }
     }
 

@@ -4,6 +4,7 @@
 //! as a browser and as service back ends would.
 
 mod authorize_rules;
+mod citizen_space;
 mod csrf;
 mod data_providers;
 mod discovery;

@@ -55,6 +55,22 @@ impl Browser {
             .and_then(|v| v.to_str().ok().map(str::to_owned))
     }
 
+    /// Copies the cookie `name` that `other` holds for `url` into this
+    /// browser (e.g. a device cookie into a fresh session).
+    pub fn carry_cookie(&self, other: &Browser, url: &str, name: &str) {
+        let Some(header) = other.cookies_for(url) else {
+            return;
+        };
+        let Ok(u) = Url::parse(url) else {
+            return;
+        };
+        for pair in header.split("; ") {
+            if pair.split_once('=').is_some_and(|(k, _)| k == name) {
+                self.jar.add_cookie_str(&format!("{pair}; Path=/"), &u);
+            }
+        }
+    }
+
     /// One `GET`, no redirect followed.
     pub async fn get(&self, url: &str) -> Result<Page> {
         let res = self

@@ -8,10 +8,14 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::SignedCookieJar;
-use pivot_proto::oauth::{OAuthError, OAuthErrorCode};
+use pivot_proto::{
+    citizen::EventCode,
+    oauth::{OAuthError, OAuthErrorCode},
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    citizen::events::Event,
     error::BrokerError,
     interaction::{csrf_failed, interaction},
     op::authorize::error_redirect,
@@ -42,6 +46,7 @@ pub async fn chooser(
     let session = s.load_session(&jar).await?;
     let i = interaction(&s, &session, &id)?;
     let client = s.store.client(&i.request.client_id).await?;
+    let hidden = s.hidden_fis(&jar).await?;
     let fis: Vec<FiView> = s
         .fis
         .list()
@@ -49,6 +54,8 @@ pub async fn chooser(
         .filter(|f| f.enabled)
         // The service's allow/deny list hides providers it does not accept.
         .filter(|f| client.as_ref().is_some_and(|c| c.accepts_fi(&f.id)))
+        // Providers the citizen(s) of this browser blocked.
+        .filter(|f| !hidden.contains(&f.id))
         .map(|f| FiView {
             id: f.id.clone(),
             name: f.name.clone(),
@@ -104,6 +111,7 @@ pub async fn choose(
     }
     let i = interaction(&s, &session, &id)?;
     let acr = i.request.acr;
+    let (client_id, client_name) = (i.request.client_id.clone(), i.client_name.clone());
     let force = s.cfg.force_fi_login(acr, i.request.prompt_login);
     let accepted = match s.store.client(&i.request.client_id).await? {
         Some(c) => c.accepts_fi(&form.fi),
@@ -115,6 +123,14 @@ pub async fn choose(
     }
     match s.fis.begin(&form.fi, acr, force, s.now()).await {
         Ok((url, pending)) => {
+            s.record(
+                Event::new(EventCode::FcIdpChosen)
+                    .client(&client_id, &client_name)
+                    .fi(&form.fi)
+                    .acr(acr)
+                    .session(&session.data.trace),
+            )
+            .await;
             if let Some(i) = session.data.interactions.get_mut(&id) {
                 i.fi = Some(pending);
             }

@@ -6,6 +6,7 @@
 //! checkbox listing what it receives). When the service also asks data from
 //! data providers, the consent step ([`super::consent`]) follows.
 
+use axum::http::HeaderMap;
 use axum::{
     Form,
     extract::{Path, State},
@@ -13,10 +14,21 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::SignedCookieJar;
-use pivot_proto::{claims::claim_label_fr, scope::ScopeSet};
+use pivot_proto::{
+    citizen::EventCode,
+    claims::claim_label_fr,
+    data::DataRequest,
+    oauth::{OAuthError, OAuthErrorCode},
+    scope::ScopeSet,
+};
 use serde::Deserialize;
 
 use crate::{
+    citizen::{
+        alert::Finished,
+        events::{Event, login_hash},
+        report::ReportContext,
+    },
     config::IdentitySource,
     error::{BrokerError, PageError},
     interaction::{csrf_failed, interaction},
@@ -165,6 +177,9 @@ pub struct ConfirmForm {
     /// The private-service checkbox.
     #[serde(default)]
     consent_identity: Option<String>,
+    /// "Faire confiance à cet appareil".
+    #[serde(default)]
+    trust_device: Option<String>,
 }
 
 /// `POST /interaction/{id}/confirm`: issues the code and returns to the FS,
@@ -172,6 +187,7 @@ pub struct ConfirmForm {
 pub async fn proceed(
     State(s): State<AppState>,
     jar: SignedCookieJar,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, BrokerError> {
@@ -199,6 +215,23 @@ pub async fn proceed(
             ),
         );
     }
+    if needs_agreement(&client, &identity_items(&asked.identity)) {
+        s.record(
+            Event::new(EventCode::FcConsentIdentity)
+                .login(&login)
+                .client(&client.client_id, &client.name)
+                .session(&session.data.trace),
+        )
+        .await;
+    }
+    let trust = form.trust_device.is_some();
+    if let Some(i) = session.data.interactions.get_mut(&id) {
+        i.trust_device = trust;
+    }
+    let i = Interaction {
+        trust_device: trust,
+        ..i
+    };
     if !asked.data.is_empty() {
         if let Some(i) = session.data.interactions.get_mut(&id) {
             i.confirmed = true;
@@ -206,23 +239,75 @@ pub async fn proceed(
         let jar = s.save_session(jar, &session).await?;
         return Ok((jar, Redirect::to(&format!("/interaction/{id}/consent"))).into_response());
     }
-    finish(&s, jar, session, &i, &client, &login, asked.identity).await
+    finish(
+        &s,
+        jar,
+        &headers,
+        session,
+        &i,
+        &client,
+        &login,
+        asked.identity,
+        &[],
+    )
+    .await
 }
 
 /// Issues the code for `scope` (what the citizen granted) and sends the
 /// citizen back to the service.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn finish(
     s: &AppState,
     jar: SignedCookieJar,
+    headers: &HeaderMap,
     mut session: Session,
     i: &Interaction,
     client: &ClientRecord,
     login: &SsoLogin,
     scope: ScopeSet,
+    shared: &[DataRequest],
 ) -> Result<Response, BrokerError> {
+    // An SSO login may outlive an operator's or the citizen's decision.
+    if let Err(refusal) = s.account_gate(login, &session.data.trace).await? {
+        if let Some(i) = session.data.interactions.get_mut(&i.id) {
+            i.failure = Some(OAuthError::new(
+                OAuthErrorCode::AccessDenied,
+                refusal.description(),
+            ));
+        }
+        session.data.sso = None;
+        let jar = s.save_session(jar, &session).await?;
+        let page = refusal.page(&s.cfg.platform_name).with_action(
+            format!("Revenir sur {}", i.client_name),
+            format!("/interaction/{}/cancel", i.id),
+        );
+        return Ok((jar, BrokerError::from(page)).into_response());
+    }
     let (code, grant_id) = s.issue_code(client, &i.request, login, scope).await?;
+    let reference = s
+        .record(
+            Event::new(EventCode::FcRedirectedToSp)
+                .login(login)
+                .client(&client.client_id, &client.name)
+                .data(shared)
+                .session(&session.data.trace),
+        )
+        .await;
     session.data.interactions.remove(&i.id);
     session.data.remember_grant(grant_id);
+    let jar = s
+        .alert_after_login(
+            jar,
+            &mut session,
+            headers,
+            Finished {
+                client,
+                login,
+                reference: &reference,
+                trust_device: i.trust_device,
+            },
+        )
+        .await;
     let jar = s.save_session(jar, &session).await?;
     let to = client_url(
         &i.request.redirect_uri,
@@ -244,7 +329,15 @@ pub async fn not_me(
     Path(id): Path<String>,
 ) -> Result<Response, BrokerError> {
     let mut session = s.load_session(&jar).await?;
-    interaction(&s, &session, &id)?;
+    let i = interaction(&s, &session, &id)?;
+    if let Some(login) = session.data.sso.as_ref().filter(|_| i.authenticated) {
+        session.data.report_context = Some(ReportContext {
+            identity_hash: login_hash(login),
+            fi_id: login.fi_id.clone(),
+            client_name: i.client_name.clone(),
+            at: s.now(),
+        });
+    }
     session.data.sso = None;
     if let Some(i) = session.data.interactions.get_mut(&id) {
         i.authenticated = false;

@@ -10,10 +10,12 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::SignedCookieJar;
+use pivot_proto::citizen::EventCode;
 use pivot_proto::data::DataRequest;
 use serde::Serialize;
 
 use crate::{
+    citizen::events::Event,
     error::{BrokerError, PageError},
     interaction::{confirm::finish, csrf_failed, interaction},
     op::form::pairs,
@@ -113,6 +115,7 @@ fn parse_decision(body: &[u8]) -> Result<(String, Decision), BrokerError> {
 pub async fn decide(
     State(s): State<AppState>,
     jar: SignedCookieJar,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, BrokerError> {
@@ -152,7 +155,20 @@ pub async fn decide(
         accepted = accepted.len(),
         "data consent"
     );
-    finish(&s, jar, session, &i, &client, &login, granted).await
+    let shared: Vec<DataRequest> = accepted.into_iter().cloned().collect();
+    s.record(
+        Event::new(EventCode::FcConsentData)
+            .login(&login)
+            .client(&client.client_id, &client.name)
+            .data(&shared)
+            .session(&session.data.trace)
+            .details(format!("accepted {} of {}", shared.len(), asked.data.len())),
+    )
+    .await;
+    finish(
+        &s, jar, &headers, session, &i, &client, &login, granted, &shared,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -12,12 +12,14 @@ use axum::{
 };
 use axum_extra::extract::SignedCookieJar;
 use pivot_proto::{
+    citizen::EventCode,
     oauth::{OAuthError, OAuthErrorCode},
     rnipp::{RnippOutcome, RnippQuery},
 };
 use serde::Deserialize;
 
 use crate::{
+    citizen::events::Event,
     error::{BrokerError, PageError},
     interaction::{csrf_failed, interaction},
     session::{Interaction, Session, SsoLogin},
@@ -98,7 +100,23 @@ pub(super) async fn verify_and_continue(
     mut i: Interaction,
     login: SsoLogin,
 ) -> Result<Response, BrokerError> {
-    match check(s, login.clone()).await {
+    let mut checked = check(s, login.clone()).await;
+    if let Checked::Verified(l) = &checked {
+        s.record(
+            Event::new(EventCode::FcVerified)
+                .login(l)
+                .client(&i.request.client_id, &i.client_name)
+                .session(&session.data.trace),
+        )
+        .await;
+        if let Err(refusal) = s.account_gate(l, &session.data.trace).await? {
+            checked = Checked::Refused(
+                refusal.page(&s.cfg.platform_name),
+                OAuthError::new(OAuthErrorCode::AccessDenied, refusal.description()),
+            );
+        }
+    }
+    match checked {
         Checked::Verified(login) => {
             session.data.sso = Some(*login);
             i.authenticated = true;

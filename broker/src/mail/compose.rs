@@ -7,8 +7,6 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
-use chrono_tz::Europe::Paris;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
@@ -106,48 +104,11 @@ fn one_line(s: &str) -> String {
         .collect()
 }
 
-const DAYS: [&str; 7] = [
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-];
-
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 /// A Unix time in Paris, in French: "le lundi 23 novembre 2026 à 14:05"
 /// ("le mardi 1er décembre 2026 à 09:30" on the first of a month).
 #[must_use]
 pub fn french_datetime(at: i64) -> String {
-    let t = DateTime::<Utc>::from_timestamp(at, 0)
-        .unwrap_or_default()
-        .with_timezone(&Paris);
-    let day = DAYS
-        .get(t.weekday().num_days_from_monday() as usize)
-        .copied()
-        .unwrap_or_default();
-    let month = MONTHS.get(t.month0() as usize).copied().unwrap_or_default();
-    let dom = if t.day() == 1 {
-        "1er".to_owned()
-    } else {
-        t.day().to_string()
-    };
-    format!(
-        "le {day} {dom} {month} {} à {:02}:{:02}",
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
+    format!("le {}", crate::citizen::time_fr::paris_datetime(at))
 }
 
 /// What a connection alert tells.

@@ -14,7 +14,7 @@ pub mod compose;
 pub mod outbox;
 pub mod transport;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 
@@ -23,7 +23,7 @@ pub use outbox::Outbox;
 pub use transport::{MailTransport, SmtpTransport};
 
 /// How mails are sent.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct MailConfig {
     /// The SMTP server, in lettre's URL syntax: `smtp://127.0.0.1:2525`

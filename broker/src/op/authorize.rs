@@ -12,11 +12,13 @@ use axum::{
 };
 use axum_extra::extract::SignedCookieJar;
 use pivot_proto::{
+    citizen::{CITIZEN_SPACE_SCOPE, EventCode},
     oauth::{AuthorizeParams, OAuthError, OAuthErrorCode},
     scope::{is_known_identity_scope, is_rnipp_scope},
 };
 
 use crate::{
+    citizen::events::Event,
     config::IdentitySource,
     crypto::random_token,
     error::{BrokerError, PageError},
@@ -157,7 +159,8 @@ async fn authorize(
         .filter(|sc| {
             let known = is_known_identity_scope(sc)
                 || (is_rnipp_scope(sc) && rnipp_claims)
-                || catalogue.iter().any(|d| d.scope == *sc);
+                || catalogue.iter().any(|d| d.scope == *sc)
+                || *sc == CITIZEN_SPACE_SCOPE;
             !known || !client.scopes.iter().any(|c| c == sc)
         })
         .collect();
@@ -193,6 +196,14 @@ async fn authorize(
             .as_ref()
             .is_some_and(|l| s.cfg.sso_allowed(req.acr, l.acr) && client.accepts_fi(&l.fi_id));
     let id = random_token(16);
+    s.record(
+        Event::new(EventCode::FcAuthorizeInitiated)
+            .client(&client.client_id, &client.name)
+            .acr(req.acr)
+            .session(&session.data.trace)
+            .details(if sso_usable { "sso" } else { "new login" }),
+    )
+    .await;
     let hint = req.idp_hint.clone();
     let (acr, force_login) = (req.acr, s.cfg.force_fi_login(req.acr, req.prompt_login));
     session.add_interaction(Interaction {
@@ -205,6 +216,7 @@ async fn authorize(
         unverified: None,
         failure: None,
         confirmed: false,
+        trust_device: false,
     });
     let next = if sso_usable {
         format!("/interaction/{id}/confirm")

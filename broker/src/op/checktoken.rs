@@ -21,11 +21,13 @@ use pivot_proto::{
         CHECKTOKEN_PATH, INTROSPECTION_JWT_MEDIA_TYPE, INTROSPECTION_JWT_TYP, IntrospectionClaims,
         TokenIntrospection,
     },
+    citizen::EventCode,
     oauth::OAuthErrorCode,
     scope::ScopeSet,
 };
 
 use crate::{
+    citizen::events::Event,
     crypto::random_token,
     error::BrokerError,
     op::{client_auth::authenticate, form::parse_unique},
@@ -49,6 +51,29 @@ async fn introspect(
     }
     let identity = live.grant.checked_identity().clone();
     let sub = s.sub_for(&fd.entity_id, &identity).await?;
+    let checked: Vec<_> = s
+        .store
+        .data_catalogue()
+        .await?
+        .into_iter()
+        .filter(|d| granted.contains(&d.scope))
+        .collect();
+    let client_name = s
+        .store
+        .client(&live.grant.client_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    s.record(
+        Event::new(EventCode::FdCheckedToken)
+            .identity(&identity)
+            .client(&live.grant.client_id, &client_name)
+            .fi(&live.grant.idp_id)
+            .acr(live.grant.acr)
+            .data(&checked)
+            .details(format!("data provider {}", fd.client_id)),
+    )
+    .await;
     Ok(TokenIntrospection {
         active: true,
         aud: Some(live.grant.client_id.clone()),

@@ -47,4 +47,5 @@ pub fn routes() -> Router<AppState> {
             pivot_proto::checktoken::CHECKTOKEN_PATH,
             post(checktoken::checktoken),
         )
+        .merge(crate::citizen::api::routes())
 }

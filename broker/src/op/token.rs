@@ -50,32 +50,14 @@ pub async fn token(
     let code = form
         .get("code")
         .ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "code missing"))?;
-    let code_hash = sha256_hex(code);
-    let row = match s.store.redeem_code(&code_hash, s.now()).await? {
-        CodeRedemption::Fresh(row) => row,
-        CodeRedemption::Replayed { grant_id } => {
-            // RFC 6749 §4.1.2: a replayed code revokes what it produced.
-            let n = s.store.revoke_grant(&grant_id).await?;
-            tracing::warn!(client = %client.client_id, revoked = n, "authorization code replayed");
-            return Err(grant_error("code already used"));
-        }
-        CodeRedemption::Invalid => return Err(grant_error("code unknown or expired")),
-    };
-    if row.client_id != client.client_id {
-        return Err(grant_error("code issued to another client"));
-    }
-    let grant: Grant = s.sealer.open_json(&row.data, code_hash.as_bytes())?;
-    if form.get("redirect_uri") != Some(&grant.redirect_uri) {
-        return Err(grant_error(
-            "redirect_uri does not match the authorization request",
-        ));
-    }
-    match (&grant.code_challenge, form.get("code_verifier")) {
-        (Some(ch), Some(v)) if verify_s256(v, ch) => {}
-        (Some(_), _) => return Err(grant_error("PKCE verification failed")),
-        (None, Some(_)) => return Err(grant_error("code_verifier without code_challenge")),
-        (None, None) => {}
-    }
+    let grant = redeem_code(
+        &s,
+        &client.client_id,
+        code,
+        form.get("redirect_uri").map(String::as_str),
+        form.get("code_verifier").map(String::as_str),
+    )
+    .await?;
 
     let access_token = s.issue_access_token(&grant).await?;
     let now = s.now();
@@ -117,4 +99,46 @@ pub async fn token(
             "scope": grant.scope.to_string_sorted(),
         })),
     ))
+}
+
+/// Redeems an authorization code for `client_id` (single use; a replay
+/// revokes what the code produced) and checks the redirect URI and PKCE.
+/// Used by the token endpoint and by the broker's own citizen space.
+///
+/// # Errors
+/// `invalid_grant` for any mismatch; storage or sealing failures.
+pub async fn redeem_code(
+    s: &AppState,
+    client_id: &str,
+    code: &str,
+    redirect_uri: Option<&str>,
+    code_verifier: Option<&str>,
+) -> Result<Grant, BrokerError> {
+    let code_hash = sha256_hex(code);
+    let row = match s.store.redeem_code(&code_hash, s.now()).await? {
+        CodeRedemption::Fresh(row) => row,
+        CodeRedemption::Replayed { grant_id } => {
+            // RFC 6749 §4.1.2: a replayed code revokes what it produced.
+            let n = s.store.revoke_grant(&grant_id).await?;
+            tracing::warn!(client = %client_id, revoked = n, "authorization code replayed");
+            return Err(grant_error("code already used"));
+        }
+        CodeRedemption::Invalid => return Err(grant_error("code unknown or expired")),
+    };
+    if row.client_id != client_id {
+        return Err(grant_error("code issued to another client"));
+    }
+    let grant: Grant = s.sealer.open_json(&row.data, code_hash.as_bytes())?;
+    if redirect_uri != Some(grant.redirect_uri.as_str()) {
+        return Err(grant_error(
+            "redirect_uri does not match the authorization request",
+        ));
+    }
+    match (&grant.code_challenge, code_verifier) {
+        (Some(ch), Some(v)) if verify_s256(v, ch) => {}
+        (Some(_), _) => return Err(grant_error("PKCE verification failed")),
+        (None, Some(_)) => return Err(grant_error("code_verifier without code_challenge")),
+        (None, None) => {}
+    }
+    Ok(grant)
 }

@@ -8,11 +8,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use pivot_proto::{
+    citizen::EventCode,
     claims::{ClaimSources, userinfo_claims},
     oauth::OAuthErrorCode,
 };
 
-use crate::{config::EncryptionPolicy, error::BrokerError, state::AppState};
+use crate::{
+    citizen::events::Event, config::EncryptionPolicy, error::BrokerError, state::AppState,
+};
 
 /// The bearer token of a request (RFC 6750 §2.1).
 #[must_use]
@@ -54,6 +57,14 @@ pub async fn userinfo(
             "the client is no longer registered",
         )
     })?;
+    s.record(
+        Event::new(EventCode::SpRequestedUserinfo)
+            .identity(grant.checked_identity())
+            .client(&client.client_id, &client.name)
+            .fi(&grant.idp_id)
+            .acr(grant.acr),
+    )
+    .await;
     let encrypt = s.cfg.encryption == EncryptionPolicy::Required || client.encryption_alg.is_some();
     let signed_alg = match client.userinfo_alg {
         Some(a) => Some(s.cfg.signing_alg(a)),

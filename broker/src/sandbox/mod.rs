@@ -57,6 +57,9 @@ pub enum SandboxError {
     /// The extra clients file is invalid.
     #[error("clients file: {0}")]
     ClientsFile(String),
+    /// The mail server could not start.
+    #[error(transparent)]
+    Mailbox(#[from] mailbox::MailboxError),
     /// Anything else.
     #[error("{0}")]
     Other(String),
@@ -185,6 +188,12 @@ pub struct Sandbox {
     pub registry_url: String,
     /// Switch to make the registry misbehave (tests).
     pub registry: registry::RegistryControl,
+    /// The mails both platforms sent.
+    pub mailbox: mailbox::Mailbox,
+    /// The SMTP server they go through (tests stop and restart it).
+    pub smtp: mailbox::SmtpServer,
+    /// The page listing received mails.
+    pub mailbox_url: String,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -256,6 +265,10 @@ const SERVICES: &[DemoService] = &[
 
 /// Port offset of the first demo data provider.
 const FD_OFFSET: u16 = 400;
+/// Port offset of the mailbox page.
+const MAILBOX_OFFSET: u16 = 500;
+/// Port offset of the sandbox's SMTP server.
+const SMTP_OFFSET: u16 = 525;
 
 async fn bind(base: u16, offset: u16) -> Result<TcpListener, SandboxError> {
     let port = if base == 0 {
@@ -349,7 +362,11 @@ struct BrokerCommon<'a> {
     fi_urls: &'a [(fi::FiKind, String)],
     fi_secret: &'a Secret,
     registry: &'a crate::rnipp::RegistryConfig,
+    smtp: std::net::SocketAddr,
 }
+
+/// Where the sandbox's fraud reports go.
+pub const SUPPORT_ADDRESS: &str = "support@franceconnect.sandbox";
 
 /// Configuration of one broker platform: the FIs it offers (and the levels
 /// each may assert there), its storage, its platform rules.
@@ -383,6 +400,7 @@ fn broker_config(
         });
     }
     let url = url_of(listener)?;
+    let from = format!("{} <ne-pas-repondre@pivot.sandbox>", platform.name);
     Ok(FileConfig {
         server: ServerConfig {
             listen: listener
@@ -402,6 +420,13 @@ fn broker_config(
         identity_providers: idps,
         registry: Some(c.registry.clone()),
         dsfr_dir: None,
+        mail: Some(crate::mail::MailConfig {
+            // The sandbox's mail server is local and may be stopped by
+            // tests: retry soon.
+            retry_base_secs: 1,
+            retry_max_secs: 5,
+            ..crate::mail::MailConfig::new(format!("smtp://{}", c.smtp), from, SUPPORT_ADDRESS)
+        }),
     })
 }
 
@@ -416,6 +441,8 @@ impl Sandbox {
         let low_l = bind(base, 0).await?;
         let high_l = bind(base, 1).await?;
         let registry_l = bind(base, 300).await?;
+        let mailbox_l = bind(base, MAILBOX_OFFSET).await?;
+        let smtp_l = bind(base, SMTP_OFFSET).await?;
         let mut kinds: Vec<fi::FiKind> = fi::FiKind::ALL.to_vec();
         if opts.test_providers {
             kinds.extend(fi::FiKind::TEST_ONLY);
@@ -455,6 +482,16 @@ impl Sandbox {
         );
         let mut tasks = vec![spawn(registry_l, registry_router)];
 
+        // The mail server every alert goes to, and its page.
+        let mailbox_url = url_of(&mailbox_l)?;
+        let mailbox = mailbox::Mailbox::new();
+        let smtp = mailbox::SmtpServer::from_listener(
+            smtp_l,
+            mailbox.clone(),
+            opts.clock.clone(),
+            mailbox::SmtpLimits::default(),
+        )?;
+
         // The two brokers.
         let fi_secret = Secret::new(random_token(32));
         let common = BrokerCommon {
@@ -467,6 +504,7 @@ impl Sandbox {
                 api_key_file: None,
                 timeout_secs: opts.registry_timeout_secs,
             },
+            smtp: smtp.local_addr(),
         };
         let low_cfg = broker_config(
             &common,
@@ -492,6 +530,16 @@ impl Sandbox {
             spawn(high_l, app::router(high_state.clone())),
             app::spawn_purge(high_state.clone()),
         ]);
+        tasks.extend(app::spawn_outbox(&state));
+        tasks.extend(app::spawn_outbox(&high_state));
+        let templates = state.templates.clone();
+        tasks.push(spawn(
+            mailbox_l,
+            party(
+                mailbox::router(mailbox.clone(), smtp.clone(), templates),
+                dsfr.as_deref(),
+            ),
+        ));
 
         // The demo FIs, each with both brokers registered as clients.
         let reg = |client_id: &str, url: &str| fi::FiClientReg {
@@ -650,6 +698,9 @@ impl Sandbox {
             fis,
             registry_url,
             registry: registry_control,
+            mailbox,
+            smtp,
+            mailbox_url,
             tasks,
         })
     }
@@ -699,7 +750,9 @@ impl Sandbox {
             "data_providers": self.data_providers,
             "identity_providers": self.fis,
             "citizens": citizens,
-            "mailbox": null,
+            "mailbox": self.mailbox_url,
+            "smtp": self.smtp.local_addr().to_string(),
+            "support_address": SUPPORT_ADDRESS,
         })
     }
 
@@ -720,6 +773,17 @@ impl Sandbox {
             self.high.url, self.high.issuer
         );
         let _ = writeln!(s, "  Civil registry (RNIPP)   {}", self.registry_url);
+        let _ = writeln!(
+            s,
+            "  Mails sent (alerts, reports)  {}   (SMTP {})",
+            self.mailbox_url,
+            self.smtp.local_addr()
+        );
+        let _ = writeln!(
+            s,
+            "  Citizen space            {}/espace   (FranceConnect+: {}/espace)",
+            self.broker_url, self.high.url
+        );
         for sv in &self.services {
             let plus = if sv.platform == "high" {
                 " (FranceConnect+)"

@@ -244,6 +244,13 @@ pub fn config(dir: &std::path::Path) -> FileConfig {
             enabled: true,
         }],
         dsfr_dir: None,
+        // Nothing listens there, and no worker runs in these tests: mails
+        // stay in the outbox for the tests to read.
+        mail: Some(pivot_broker::mail::MailConfig::new(
+            "smtp://127.0.0.1:1",
+            "FranceConnect <ne-pas-repondre@franceconnect.test>",
+            "support@franceconnect.test",
+        )),
     }
 }
 

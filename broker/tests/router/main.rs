@@ -7,6 +7,7 @@
 mod harness;
 
 mod authorize;
+mod citizen;
 mod data;
 mod discovery;
 mod interaction;

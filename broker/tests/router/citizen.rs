@@ -1,0 +1,529 @@
+//! The citizen space in-process: the event log behind the history, the
+//! JSON API and its token rules, preferences and the blocking rules, the
+//! disabled flag, fraud reports, and the web space's own login.
+
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+    response::IntoResponse,
+};
+use axum_extra::extract::SignedCookieJar;
+use pivot_broker::{
+    config::IdpConfig,
+    crypto::random_token,
+    session::SsoLogin,
+    storage::{ClientAuthMethod, EventFilter, EventRecord},
+};
+use pivot_proto::{
+    citizen::{EventCode, HISTORY_WINDOW_SECS},
+    sub::identity_hash,
+};
+use serde_json::{Value, json};
+
+use crate::harness::{
+    BASIC, CLOSED_FI, CLOSED_FI_NAME, Harness, REDIRECT_URI, authorize_params, authorize_request,
+    client, form, identity, login,
+};
+
+/// A public client of the app, allowed the citizen-space scope.
+const APP: &str = "app-citizen";
+const OTHER_FI: &str = "fi-other";
+
+async fn harness() -> Harness {
+    let h = Harness::with(|cfg| {
+        let mut other: IdpConfig = cfg.identity_providers[0].clone();
+        other.id = OTHER_FI.into();
+        other.name = "Autre Fournisseur".into();
+        cfg.identity_providers.push(other);
+    })
+    .await;
+    let mut app = client(APP, ClientAuthMethod::None);
+    app.scopes.push("citizen_space".into());
+    app.scopes.push("email".into());
+    h.state.store.put_client(&app).await.unwrap();
+    h
+}
+
+fn login_at(h: &Harness, fi: &str) -> SsoLogin {
+    SsoLogin {
+        fi_id: fi.into(),
+        ..login(h.now())
+    }
+}
+
+fn own_hash() -> String {
+    identity_hash(&identity().pivot).as_str().to_owned()
+}
+
+/// An access token of the app for a login at `fi`.
+async fn app_token(h: &Harness, fi: &str) -> String {
+    let client = h.client(APP).await;
+    let verifier = "v".repeat(50);
+    let challenge = pivot_proto::oauth::pkce::s256_challenge(&verifier);
+    let req = authorize_request(APP, "openid email citizen_space", Some(challenge));
+    let (code, _) = h
+        .state
+        .issue_code(&client, &req, &login_at(h, fi), req.scope.clone())
+        .await
+        .unwrap();
+    let r = h
+        .token_as(
+            APP,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT_URI),
+                ("code_verifier", &verifier),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn api(
+    h: &Harness,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> crate::harness::Reply {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(format!("/api/v2/citizen{path}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if body.is_some() {
+        b = b.header(header::CONTENT_TYPE, "application/json");
+    }
+    let body = body.map_or_else(Body::empty, |v| Body::from(v.to_string()));
+    h.send(b.body(body).unwrap()).await
+}
+
+/// A browser session holding a finished login at `fi`.
+async fn sso_cookie(h: &Harness, fi: &str) -> String {
+    let jar = SignedCookieJar::new(h.state.cookie_key.clone());
+    let mut session = h.state.load_session(&jar).await.unwrap();
+    session.data.sso = Some(login_at(h, fi));
+    let jar = h.state.save_session(jar, &session).await.unwrap();
+    let res = jar.into_response();
+    let set = res
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
+
+/// Runs an SSO login of BASIC to the confirmation POST; returns its reply.
+async fn sso_login(h: &Harness, fi: &str) -> crate::harness::Reply {
+    let cookie = sso_cookie(h, fi).await;
+    let cookies = [(header::COOKIE, cookie.as_str())];
+    let r = h
+        .get_with(
+            &format!("/api/v2/authorize?{}", form(&authorize_params(BASIC))),
+            &cookies,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let confirm = r.location().to_owned();
+    let page = h.get_with(&confirm, &cookies).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    h.post_form(&confirm, &form(&[("csrf", &page.csrf())]), &cookies)
+        .await
+}
+
+fn event(hash: &str, code: EventCode, at: i64, client: &str) -> EventRecord {
+    EventRecord {
+        reference: random_token(12),
+        at,
+        code,
+        identity_hash: Some(hash.to_owned()),
+        session_ref: None,
+        client_id: Some(client.to_owned()),
+        client_name: Some(format!("Service {client}")),
+        fi_id: Some(CLOSED_FI.into()),
+        acr: Some(pivot_proto::eidas::Eidas::Eidas1),
+        data: Vec::new(),
+        details: None,
+    }
+}
+
+#[tokio::test]
+async fn every_step_is_recorded_and_the_history_shows_only_own_connections() {
+    let h = harness().await;
+    // Given a login through the confirmation page and a userinfo read,
+    let r = sso_login(&h, CLOSED_FI).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let code = crate::harness::query_of(r.location())["code"].clone();
+    let t = h
+        .token_basic(
+            BASIC,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT_URI),
+            ],
+        )
+        .await;
+    let at = t.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(h.userinfo(&at).await.status, StatusCode::OK);
+    // and records of another citizen and of seven months ago,
+    let now = h.now();
+    let store = &h.state.store;
+    store
+        .record_event(&event(
+            "someone-else",
+            EventCode::FcRedirectedToSp,
+            now - 10,
+            "fs-x",
+        ))
+        .await
+        .unwrap();
+    store
+        .record_event(&event(
+            &own_hash(),
+            EventCode::FcRedirectedToSp,
+            now - HISTORY_WINDOW_SECS - 60,
+            "fs-old",
+        ))
+        .await
+        .unwrap();
+    store
+        .record_event(&event(
+            &own_hash(),
+            EventCode::FcRedirectedToSp,
+            now - HISTORY_WINDOW_SECS + 60,
+            "fs-recent",
+        ))
+        .await
+        .unwrap();
+
+    // when operators list the events,
+    let codes: Vec<EventCode> = store
+        .events(&EventFilter {
+            limit: 100,
+            ..EventFilter::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.client_id.as_deref() == Some(BASIC))
+        .map(|e| e.code)
+        .collect();
+    // then every step of the login is there, newest first,
+    assert_eq!(
+        codes,
+        [
+            EventCode::SpRequestedUserinfo,
+            EventCode::FcAlertQueued,
+            EventCode::FcRedirectedToSp,
+            EventCode::FcAuthorizeInitiated,
+        ],
+    );
+
+    // and the citizen's history holds exactly their connections of the
+    // last six months.
+    let token = app_token(&h, CLOSED_FI).await;
+    let r = api(&h, Method::GET, "/history", &token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let page = r.json();
+    let services: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, ["Service fs-basic", "Service fs-recent"]);
+    let first = &page["entries"][0];
+    assert_eq!(first["kind"], "connection");
+    assert_eq!(first["identity_provider"], CLOSED_FI_NAME);
+    assert_eq!(first["acr"], "eidas1");
+    assert_eq!(page["since"], now - HISTORY_WINDOW_SECS);
+
+    // Filters narrow it.
+    let r = api(&h, Method::GET, "/history?service=recent", &token, None).await;
+    assert_eq!(r.json()["entries"].as_array().unwrap().len(), 1);
+    let r = api(&h, Method::GET, "/history?kind=data_check", &token, None).await;
+    assert_eq!(r.json()["entries"], json!([]));
+}
+
+#[tokio::test]
+async fn the_api_needs_a_live_token_with_the_citizen_space_scope() {
+    let h = harness().await;
+    let r = h.get("/api/v2/citizen/history").await;
+    r.assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    assert!(r.header(header::WWW_AUTHENTICATE).is_some());
+
+    let basic = h.tokens(BASIC, "openid").await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api(&h, Method::GET, "/history", &basic, None)
+        .await
+        .assert_oauth_error(StatusCode::FORBIDDEN, "insufficient_scope");
+
+    let token = app_token(&h, CLOSED_FI).await;
+    assert_eq!(
+        api(&h, Method::GET, "/preferences", &token, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    h.advance(61);
+    api(&h, Method::GET, "/preferences", &token, None)
+        .await
+        .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    api(&h, Method::GET, "/history", "forged", None)
+        .await
+        .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+}
+
+#[tokio::test]
+async fn preferences_block_other_providers_never_the_one_in_use() {
+    let h = harness().await;
+    let token = app_token(&h, CLOSED_FI).await;
+    let r = api(&h, Method::GET, "/preferences", &token, None).await;
+    let v = r.json();
+    assert_eq!(v["connection_alerts"], true);
+    assert_eq!(v["identity_providers"][0]["in_use"], true);
+    assert_eq!(v["identity_providers"][1]["blocked"], false);
+
+    // Blocking the provider in use is refused, and nothing changes.
+    let r = api(
+        &h,
+        Method::PATCH,
+        "/preferences",
+        &token,
+        Some(json!({"blocked_fis": [CLOSED_FI]})),
+    )
+    .await;
+    r.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    assert!(
+        r.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("Vous ne pouvez pas bloquer")
+    );
+    let r = api(
+        &h,
+        Method::PATCH,
+        "/preferences",
+        &token,
+        Some(json!({"blocked_fis": ["nope"]})),
+    )
+    .await;
+    r.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    let r = api(
+        &h,
+        Method::PATCH,
+        "/preferences",
+        &token,
+        Some(json!("garbage")),
+    )
+    .await;
+    r.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+
+    // Another provider can be blocked, alerts turned off.
+    let r = api(
+        &h,
+        Method::PATCH,
+        "/preferences",
+        &token,
+        Some(json!({"blocked_fis": [OTHER_FI], "connection_alerts": false})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["identity_providers"][1]["blocked"], true);
+    assert_eq!(v["connection_alerts"], false);
+    let account = h.state.store.account(&own_hash()).await.unwrap().unwrap();
+    assert_eq!(account.preferences.blocked_fis, [OTHER_FI]);
+    let changed = h
+        .state
+        .store
+        .events(&EventFilter {
+            code: Some(EventCode::FcPreferencesChanged),
+            limit: 10,
+            ..EventFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        changed[0].details.as_deref(),
+        Some(&*format!("blocked {OTHER_FI}; alerts off"))
+    );
+}
+
+#[tokio::test]
+async fn a_blocked_provider_or_a_disabled_account_cannot_log_in() {
+    let h = harness().await;
+    // Given the citizen blocked the other provider,
+    let token = app_token(&h, CLOSED_FI).await;
+    let r = api(
+        &h,
+        Method::PATCH,
+        "/preferences",
+        &token,
+        Some(json!({"blocked_fis": [OTHER_FI]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // a login through it stops with a page saying why,
+    let r = sso_login(&h, OTHER_FI).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(r.error_code(), "Y030002");
+    assert!(r.text().contains("Autre Fournisseur"));
+    // while the allowed provider still works.
+    assert_eq!(sso_login(&h, CLOSED_FI).await.status, StatusCode::SEE_OTHER);
+
+    // Given an operator disabled the account,
+    assert!(
+        h.state
+            .store
+            .set_disabled(&own_hash(), Some("usurpation signalée au support"))
+            .await
+            .unwrap()
+    );
+    let r = sso_login(&h, CLOSED_FI).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.error_code(), "Y030001");
+    assert!(
+        r.text().contains("usurpation signalée au support"),
+        "{}",
+        r.text()
+    );
+    let refused = h
+        .state
+        .store
+        .events(&EventFilter {
+            code: Some(EventCode::FcLoginRefused),
+            limit: 10,
+            ..EventFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 2);
+    // Enabled again, it logs in.
+    h.state.store.set_disabled(&own_hash(), None).await.unwrap();
+    assert_eq!(sso_login(&h, CLOSED_FI).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn fraud_reports_are_stored_with_the_connection_concerned() {
+    let h = harness().await;
+    assert_eq!(sso_login(&h, CLOSED_FI).await.status, StatusCode::SEE_OTHER);
+    let token = app_token(&h, CLOSED_FI).await;
+    let history = api(&h, Method::GET, "/history", &token, None).await.json();
+    let reference = history["entries"][0]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let bad = api(
+        &h,
+        Method::POST,
+        "/reports",
+        &token,
+        Some(json!({"contact_email": "nope", "message": "x"})),
+    )
+    .await;
+    bad.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    let foreign = api(
+        &h,
+        Method::POST,
+        "/reports",
+        &token,
+        Some(json!({"reference": "not-mine", "contact_email": "a@example.fr", "message": "x"})),
+    )
+    .await;
+    foreign.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    assert!(
+        h.state.store.reports(10).await.unwrap().is_empty(),
+        "nothing stored for bad reports"
+    );
+
+    let r = api(
+        &h,
+        Method::POST,
+        "/reports",
+        &token,
+        Some(json!({"reference": reference, "contact_email": " angela@example.fr ", "message": "Ce n'était pas moi."})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let ack = r.json();
+    let stored = h.state.store.reports(10).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].reference, ack["reference"].as_str().unwrap());
+    assert_eq!(
+        stored[0].event_reference.as_deref(),
+        Some(reference.as_str())
+    );
+    assert_eq!(
+        stored[0].identity_hash.as_deref(),
+        Some(own_hash().as_str())
+    );
+    assert_eq!(stored[0].contact_email, "angela@example.fr");
+    assert_eq!(stored[0].source, "api");
+}
+
+#[tokio::test]
+async fn the_web_space_logs_in_through_the_brokers_own_authorize() {
+    let h = harness().await;
+    let r = h.get("/espace/preferences").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let to = r.location().to_owned();
+    let q = crate::harness::query_of(&to);
+    assert!(
+        to.starts_with("http://127.0.0.1:7000/api/v2/authorize?"),
+        "{to}"
+    );
+    assert_eq!(q["client_id"], "citizen-space");
+    assert_eq!(q["redirect_uri"], "http://127.0.0.1:7000/espace/callback");
+    assert_eq!(q["prompt"], "login");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert!(q["scope"].contains("citizen_space"));
+    // The request is valid: the citizen is sent to the chooser.
+    let cookie = r.session_cookie();
+    let path = to.trim_start_matches("http://127.0.0.1:7000");
+    let r = h.get_with(path, &[(header::COOKIE, cookie.as_str())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(
+        r.location().starts_with("/interaction/"),
+        "{}",
+        r.location()
+    );
+    // A forged callback is refused with a page.
+    let r = h
+        .get_with(
+            "/espace/callback?code=x&state=forged",
+            &[(header::COOKIE, cookie.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error_code(), "Y040001");
+}
+
+#[tokio::test]
+async fn the_api_is_described_by_an_openapi_document() {
+    let h = harness().await;
+    let r = h.get("/api/v2/citizen/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    for path in [
+        "/api/v2/citizen/history",
+        "/api/v2/citizen/preferences",
+        "/api/v2/citizen/devices",
+        "/api/v2/citizen/devices/{id}",
+        "/api/v2/citizen/reports",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["HistoryEntry"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}

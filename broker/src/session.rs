@@ -291,16 +291,6 @@ impl AppState {
         if revoked > 0 {
             tracing::info!(revoked, "logout revoked the session's access tokens");
         }
-        if let Some(login) = &s.data.sso {
-            self.record(
-                crate::citizen::events::Event::new(
-                    pivot_proto::citizen::EventCode::FcSessionTerminated,
-                )
-                .login(login)
-                .session(&s.data.trace),
-            )
-            .await;
-        }
         self.store.delete_session(&sha256_hex(&s.id)).await?;
         Ok(jar.remove(self.session_cookie(String::new())))
     }

@@ -400,3 +400,95 @@ async fn ce_n_est_pas_vous_files_a_fraud_report() -> Result<()> {
     assert!(!j.saw(Stage::Service));
     Ok(())
 }
+
+#[tokio::test]
+async fn every_step_is_an_event_and_the_data_check_reaches_the_history() -> Result<()> {
+    use pivot_tests::journey::{Consent, start_login_consenting};
+    // Given Vincent logs in on the Ville de Lyon and shares his tax data,
+    // which the service then fetches from the tax provider, and logs out,
+    let sb = TestSandbox::start().await?;
+    let b = sb.browser();
+    let j = start_login_consenting(
+        &sb,
+        &b,
+        "lyon",
+        "impots",
+        "vincent-berdot",
+        &Consent::AcceptAll,
+    )
+    .await?;
+    assert!(j.saw(Stage::Service), "{}", j.describe());
+    let lyon = sb.service("lyon").url.clone();
+    let home = b.get(&format!("{lyon}/")).await?;
+    b.follow(b.submit(&home.form("form[action='/logout']")?).await?)
+        .await?;
+
+    // then operators see every step, in order,
+    let mut events = sb
+        .sb
+        .state
+        .store
+        .events(&EventFilter {
+            limit: 100,
+            ..EventFilter::default()
+        })
+        .await?;
+    events.reverse();
+    let codes: Vec<EventCode> = events.iter().map(|e| e.code).collect();
+    let expected = [
+        EventCode::FcAuthorizeInitiated,
+        EventCode::FcIdpChosen,
+        EventCode::FcVerified,
+        EventCode::FcConsentData,
+        EventCode::FcRedirectedToSp,
+        EventCode::FcAlertQueued,
+        EventCode::SpRequestedUserinfo,
+        EventCode::FdCheckedToken,
+        EventCode::FcSessionTerminated,
+    ];
+    let mut at = 0;
+    for code in expected {
+        let found = codes[at..].iter().position(|c| *c == code);
+        assert!(
+            found.is_some(),
+            "{code} missing after position {at}: {codes:?}"
+        );
+        at += found.unwrap_or_default() + 1;
+    }
+    // the consent and the data check name the data,
+    let consent = events
+        .iter()
+        .find(|e| e.code == EventCode::FcConsentData)
+        .context("consent")?;
+    let scopes: Vec<&str> = consent.data.iter().map(|d| d.scope.as_str()).collect();
+    assert_eq!(scopes, ["dgfip_rfr", "dgfip_nbpart"]);
+    let check = events
+        .iter()
+        .find(|e| e.code == EventCode::FdCheckedToken)
+        .context("check")?;
+    assert_eq!(check.client_id.as_deref(), Some("sandbox-lyon"));
+    assert!(
+        check.data.iter().all(|d| d.provider == "DGFIP"),
+        "{:?}",
+        check.data
+    );
+
+    // and Vincent's space shows the connection and the data check.
+    let space = sb.browser();
+    let history = open_space(&sb, &space, "impots", "vincent-berdot").await?;
+    let kinds: Vec<String> = history.attrs(".history-row", "data-kind");
+    assert!(kinds.contains(&"data_check".to_owned()), "{kinds:?}");
+    let rows = history.texts(".history-service");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("DGFIP") && r.contains("Ville de Lyon")),
+        "{rows:?}"
+    );
+    let data = history.texts(".history-data");
+    assert!(
+        data.iter()
+            .any(|d| d.contains("revenu fiscal de référence (DGFIP)")),
+        "{data:?}"
+    );
+    Ok(())
+}

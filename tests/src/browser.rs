@@ -259,6 +259,16 @@ impl Page {
             .and_then(|e| e.value().attr(attr).map(str::to_owned))
     }
 
+    /// An attribute of every element matching the selector.
+    #[must_use]
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        let sel = selector(css);
+        Html::parse_document(&self.body)
+            .select(&sel)
+            .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+            .collect()
+    }
+
     /// The absolute URL of the first link matching the selector.
     #[must_use]
     pub fn link(&self, css: &str) -> Option<Url> {

@@ -105,6 +105,16 @@ async fn end(
     let mut session = s.load_session(&jar).await?;
     let sso = session.data.sso.take();
     session.data.interactions.clear();
+    if let Some(login) = &sso {
+        s.record(
+            crate::citizen::events::Event::new(
+                pivot_proto::citizen::EventCode::FcSessionTerminated,
+            )
+            .login(login)
+            .session(&session.data.trace),
+        )
+        .await;
+    }
 
     if let (Some(login), Some(final_url)) = (sso, redirect.clone()) {
         let state = random_token(24);

@@ -576,4 +576,108 @@ mod tests {
         assert_eq!(s.purge_expired(11).await.unwrap(), 2);
         assert!(s.token("t").await.unwrap().is_none());
     }
+
+    fn event(hash: &str, at: i64) -> crate::storage::EventRecord {
+        crate::storage::EventRecord {
+            reference: format!("ref-{hash}-{at}"),
+            at,
+            code: pivot_proto::citizen::EventCode::FcRedirectedToSp,
+            identity_hash: Some(hash.into()),
+            session_ref: None,
+            client_id: Some("fs".into()),
+            client_name: Some("Service".into()),
+            fi_id: Some("impots".into()),
+            acr: Some(pivot_proto::eidas::Eidas::Eidas1),
+            data: Vec::new(),
+            details: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn accounts_unused_for_three_years_go_with_their_records() {
+        use crate::storage::{
+            ACCOUNT_TTL_SECS, CitizenRepo, DeviceRecord, EVENT_RETENTION_SECS, EventFilter,
+            EventRepo,
+        };
+        let s = store().await;
+        // Given an account last used at t=1000 with a sub, a device and an
+        // event, and one used at t=2000,
+        s.stored_sub("old", "fs", "sub-old", 1000).await.unwrap();
+        s.put_device(&DeviceRecord {
+            device_id: "d".into(),
+            identity_hash: "old".into(),
+            label: "Firefox sur Linux".into(),
+            first_seen: 1000,
+            last_seen: 1000,
+            trusted_until: None,
+        })
+        .await
+        .unwrap();
+        s.record_event(&event("old", 1000)).await.unwrap();
+        s.touch_account("recent", 2000).await.unwrap();
+        // when three years pass after the first (events still retained),
+        let now = 1000 + ACCOUNT_TTL_SECS;
+        assert!(ACCOUNT_TTL_SECS > EVENT_RETENTION_SECS);
+        s.purge_expired(now).await.unwrap();
+        // then it is gone with its sub, device and events; the other stays.
+        assert!(s.account("old").await.unwrap().is_none());
+        assert!(s.devices("old").await.unwrap().is_empty());
+        let q = sqlx::query("SELECT COUNT(*) AS n FROM account_subs WHERE identity_hash = 'old'")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+        assert_eq!(q.get::<i64, _>("n"), 0);
+        assert!(
+            s.events(&EventFilter {
+                identity_hash: Some("old".into()),
+                limit: 10,
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap()
+            .is_empty()
+        );
+        assert!(s.account("recent").await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn events_outlive_six_months_for_operators_but_not_their_retention() {
+        use crate::storage::{CitizenRepo, EVENT_RETENTION_SECS, EventFilter, EventRepo};
+        let s = store().await;
+        s.touch_account("h", 10).await.unwrap();
+        s.record_event(&event("h", 10)).await.unwrap();
+        s.record_event(&event("h", 500)).await.unwrap();
+        s.touch_account("h", 10 + EVENT_RETENTION_SECS)
+            .await
+            .unwrap();
+        s.purge_expired(10 + EVENT_RETENTION_SECS).await.unwrap();
+        let left = s
+            .events(&EventFilter {
+                limit: 10,
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].at, 500);
+    }
+
+    #[tokio::test]
+    async fn preferences_and_the_disabled_flag_round_trip() {
+        use crate::storage::CitizenRepo;
+        let s = store().await;
+        assert!(!s.set_disabled("nobody", Some("x")).await.unwrap());
+        let a = s.touch_account("h", 5).await.unwrap();
+        assert_eq!(a.preferences, pivot_proto::citizen::Preferences::default());
+        let prefs = pivot_proto::citizen::Preferences {
+            blocked_fis: vec!["ameli".into()],
+            connection_alerts: false,
+        };
+        assert!(s.set_preferences("h", &prefs).await.unwrap());
+        assert!(s.set_disabled("h", Some("fraude")).await.unwrap());
+        let a = s.touch_account("h", 6).await.unwrap();
+        assert_eq!(a.preferences, prefs);
+        assert_eq!(a.disabled_reason.as_deref(), Some("fraude"));
+        assert_eq!((a.created_at, a.last_connection), (5, 6));
+    }
 }

@@ -527,3 +527,79 @@ async fn the_api_is_described_by_an_openapi_document() {
         "bearer"
     );
 }
+
+#[tokio::test]
+async fn alerts_preference_changes_and_reports_wait_in_the_outbox() {
+    let h = harness().await;
+    let kinds = || async {
+        h.state
+            .store
+            .due_mails(h.now(), 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.mail.kind, m.mail.recipient, m.mail.subject, m.mail.text))
+            .collect::<Vec<_>>()
+    };
+    // A login from a browser new to the citizen queues the alert (no worker
+    // runs here: nothing is sent, nothing lost).
+    assert_eq!(sso_login(&h, CLOSED_FI).await.status, StatusCode::SEE_OTHER);
+    let mails = kinds().await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].0, "connection_alert");
+    assert_eq!(mails[0].1, "angela.dubois@example.fr");
+    assert_eq!(
+        mails[0].2,
+        "Alerte de connexion au service Service fs-basic avec FranceConnect"
+    );
+    assert!(mails[0].3.contains(CLOSED_FI_NAME), "{}", mails[0].3);
+
+    // A change of preferences is confirmed by mail, naming the provider.
+    let token = app_token(&h, CLOSED_FI).await;
+    let r = api(
+        &h,
+        Method::PATCH,
+        "/preferences",
+        &token,
+        Some(json!({"blocked_fis": [OTHER_FI]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Saving the same again changes nothing and sends nothing.
+    api(
+        &h,
+        Method::PATCH,
+        "/preferences",
+        &token,
+        Some(json!({"blocked_fis": [OTHER_FI]})),
+    )
+    .await;
+    let mails = kinds().await;
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[1].0, "preferences_changed");
+    assert!(mails[1].3.contains("Autre Fournisseur"), "{}", mails[1].3);
+
+    // A report goes to support and is acknowledged to the contact.
+    let r = api(
+        &h,
+        Method::POST,
+        "/reports",
+        &token,
+        Some(json!({"contact_email": "angela@example.fr", "message": "Pas moi."})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let reference = r.json()["reference"].as_str().unwrap().to_owned();
+    let mails = kinds().await;
+    assert_eq!(mails.len(), 4);
+    assert_eq!(
+        (mails[2].0.as_str(), mails[2].1.as_str()),
+        ("fraud_report", "support@franceconnect.test")
+    );
+    assert!(mails[2].3.contains("Pas moi."));
+    assert_eq!(
+        (mails[3].0.as_str(), mails[3].1.as_str()),
+        ("fraud_report_ack", "angela@example.fr")
+    );
+    assert!(mails[3].2.contains(&reference) || mails[3].3.contains(&reference));
+}

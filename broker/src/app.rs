@@ -188,12 +188,15 @@ pub async fn build_state(cfg: &FileConfig, clock: SharedClock) -> Result<AppStat
     let store: Arc<dyn crate::storage::Storage> = Arc::new(store);
     let outbox = match &cfg.mail {
         Some(m) => {
-            let transport = crate::mail::SmtpTransport::new(m, clock.clone())
+            let mut m = m.clone();
+            m.smtp_password =
+                resolve_secret(m.smtp_password.as_ref(), m.smtp_password_file.as_deref())?;
+            let transport = crate::mail::SmtpTransport::new(&m, clock.clone())
                 .map_err(|e| ConfigError::Inconsistent(format!("[mail]: {e}")))?;
             Some(crate::mail::Outbox::new(
                 store.clone(),
                 clock.clone(),
-                m.clone(),
+                m,
                 Arc::new(transport),
             ))
         }

@@ -43,6 +43,9 @@ pub struct MailConfig {
     /// SMTP password (never logged).
     #[serde(default)]
     pub smtp_password: Option<Secret>,
+    /// File holding the SMTP password (instead of `smtp_password`).
+    #[serde(default)]
+    pub smtp_password_file: Option<std::path::PathBuf>,
     /// First retry delay after a failure, in seconds; doubled at each
     /// further failure.
     #[serde(default = "default_retry_base_secs")]
@@ -88,6 +91,7 @@ impl MailConfig {
             support_address: support_address.into(),
             smtp_user: None,
             smtp_password: None,
+            smtp_password_file: None,
             retry_base_secs: default_retry_base_secs(),
             retry_max_secs: default_retry_max_secs(),
             give_up_after_secs: default_give_up_after_secs(),
@@ -119,6 +123,7 @@ impl std::fmt::Debug for MailConfig {
             .field("support_address", &self.support_address)
             .field("smtp_user", &self.smtp_user)
             .field("smtp_password", &self.smtp_password)
+            .field("smtp_password_file", &self.smtp_password_file)
             .field("retry_base_secs", &self.retry_base_secs)
             .field("retry_max_secs", &self.retry_max_secs)
             .field("give_up_after_secs", &self.give_up_after_secs)

@@ -533,7 +533,7 @@ async fn text_only_message_has_no_frame() {
     let (status, body, _) = call(&app, "GET", &format!("/mails/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!body.contains("<iframe"));
-    assert!(body.contains("<pre id=\"text\">Bonjour.</pre>"));
+    assert!(body.contains("<pre id=\"text\" style=\"white-space: pre-wrap\">Bonjour.</pre>"));
 }
 
 #[tokio::test]

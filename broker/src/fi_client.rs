@@ -206,6 +206,16 @@ impl FiRegistry {
         self.entries.iter().find(|e| e.id == id && e.enabled)
     }
 
+    /// The display name of provider `id` (configured ones, even disabled),
+    /// or the id itself when it is not configured (any more).
+    #[must_use]
+    pub fn name(&self, id: &str) -> String {
+        self.entries
+            .iter()
+            .find(|e| e.id == id)
+            .map_or_else(|| id.to_owned(), |e| e.name.clone())
+    }
+
     async fn metadata(&self, fi: &FiEntry, now: i64, refresh: bool) -> Result<FiMetadata, FiError> {
         if !refresh
             && let Some((m, at)) = self.cache.read().await.get(&fi.id)

@@ -71,11 +71,7 @@ impl AppState {
         let refusal = if let Some(reason) = &account.disabled_reason {
             Some(Refusal::Disabled(reason.clone()))
         } else if account.preferences.blocks(&login.fi_id) {
-            let name = self
-                .fis
-                .get(&login.fi_id)
-                .map_or_else(|| login.fi_id.clone(), |f| f.name.clone());
-            Some(Refusal::BlockedFi(name))
+            Some(Refusal::BlockedFi(self.fis.name(&login.fi_id)))
         } else {
             None
         };

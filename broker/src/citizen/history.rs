@@ -36,11 +36,7 @@ impl AppState {
     /// The history entry of one event.
     fn entry(&self, e: EventRecord) -> Option<HistoryEntry> {
         let kind = e.code.history_kind()?;
-        let fi_name = e.fi_id.as_deref().map(|id| {
-            self.fis
-                .get(id)
-                .map_or_else(|| id.to_owned(), |f| f.name.clone())
-        });
+        let fi_name = e.fi_id.as_deref().map(|id| self.fis.name(id));
         let data_provider = match kind {
             HistoryKind::DataCheck => e.data.first().map(|d| d.provider.clone()),
             HistoryKind::Connection => None,

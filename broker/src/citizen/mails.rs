@@ -26,12 +26,6 @@ impl AppState {
         }
     }
 
-    pub(crate) fn fi_name(&self, id: &str) -> String {
-        self.fis
-            .get(id)
-            .map_or_else(|| id.to_owned(), |f| f.name.clone())
-    }
-
     /// The connection alert of a login.
     pub(crate) async fn queue_alert(
         &self,
@@ -44,7 +38,7 @@ impl AppState {
             to: login.identity.email.clone(),
             platform_name: self.cfg.platform_name.clone(),
             service_name: service.to_owned(),
-            fi_name: self.fi_name(&login.fi_id),
+            fi_name: self.fis.name(&login.fi_id),
             at: self.now(),
             history_url: self.cfg.url("/espace"),
             report_url: self.cfg.url(&format!("/signaler?ref={reference}")),
@@ -55,7 +49,7 @@ impl AppState {
 
     /// The mail confirming a change of preferences.
     pub(crate) async fn mail_preferences_changed(&self, c: &Citizen, change: &Change) {
-        let names = |ids: &[String]| ids.iter().map(|i| self.fi_name(i)).collect();
+        let names = |ids: &[String]| ids.iter().map(|i| self.fis.name(i)).collect();
         let mail = preferences_changed(&PreferencesFacts {
             to: c.email.clone(),
             platform_name: self.cfg.platform_name.clone(),
@@ -87,7 +81,7 @@ impl AppState {
             .or_else(|| {
                 reported.context.as_ref().map(|c| ConnectionSummary {
                     service_name: c.client_name.clone(),
-                    fi_name: self.fi_name(&c.fi_id),
+                    fi_name: self.fis.name(&c.fi_id),
                     at: c.at,
                     // Reported from the confirmation page: no connection was made.
                     event_reference: String::new(),

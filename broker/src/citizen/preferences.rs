@@ -142,7 +142,7 @@ impl AppState {
             Ok(x) => x,
             // Shown to the citizen: the provider's name, not its id.
             Err(PreferencesError::InUse(id)) => {
-                return Ok(Err(PreferencesError::InUse(self.fi_name(&id))));
+                return Ok(Err(PreferencesError::InUse(self.fis.name(&id))));
             }
             Err(e) => return Ok(Err(e)),
         };

@@ -162,7 +162,6 @@ async fn reported(
     Ok((r, source, citizen.map(|c| c.email)))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn render(
     s: &AppState,
     csrf: &str,
@@ -188,10 +187,7 @@ fn render(
         })
         .or_else(|| {
             r.context.as_ref().map(|c| {
-                let fi = s
-                    .fis
-                    .get(&c.fi_id)
-                    .map_or(c.fi_id.as_str(), |f| f.name.as_str());
+                let fi = s.fis.name(&c.fi_id);
                 format!("{} le {}, avec {fi}", c.client_name, paris_datetime(c.at))
             })
         });

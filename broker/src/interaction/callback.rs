@@ -56,11 +56,7 @@ pub async fn callback(
     };
     // The pending login is single-use, whatever happens next.
     session.data.interactions.insert(i.id.clone(), i.clone());
-    let fi_name = s
-        .fis
-        .get(&pending.fi_id)
-        .map(|f| f.name.clone())
-        .unwrap_or_default();
+    let fi_name = s.fis.name(&pending.fi_id);
     if let Some(err) = q.error {
         let jar = s.save_session(jar, &session).await?;
         let msg = if err == "access_denied" {

@@ -118,11 +118,7 @@ fn render(
         IdentitySource::Registry => login.registry.as_ref().unwrap_or(&login.identity.pivot),
         IdentitySource::Provider => &login.identity.pivot,
     };
-    let fi_name = s
-        .fis
-        .get(&login.fi_id)
-        .map(|f| f.name.clone())
-        .unwrap_or_default();
+    let fi_name = s.fis.name(&login.fi_id);
     let items = identity_items(&asked.identity);
     let html = s.templates.render(
         "broker/confirm.html",

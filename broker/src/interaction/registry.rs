@@ -149,11 +149,7 @@ pub(super) async fn verify_and_continue(
             ));
             session.data.interactions.insert(i.id.clone(), i.clone());
             let jar = s.save_session(jar, &session).await?;
-            let fi_name = s
-                .fis
-                .get(&login.fi_id)
-                .map(|f| f.name.clone())
-                .unwrap_or_default();
+            let fi_name = s.fis.name(&login.fi_id);
             let html = s.templates.render(
                 "broker/registry_unavailable.html",
                 minijinja::context! {

@@ -775,7 +775,7 @@ impl Sandbox {
         let _ = writeln!(s, "  Civil registry (RNIPP)   {}", self.registry_url);
         let _ = writeln!(
             s,
-            "  Mails sent (alerts, reports)  {}   (SMTP {})",
+            "  Mailbox (sent e-mails)   {}   (SMTP {})",
             self.mailbox_url,
             self.smtp.local_addr()
         );

@@ -90,6 +90,9 @@ enum OpsCmd {
         /// Only this citizen (identity hash).
         #[arg(long)]
         identity_hash: Option<String>,
+        /// Only the event with this reference (as quoted in a report).
+        #[arg(long)]
+        reference: Option<String>,
         /// Only this client id.
         #[arg(long)]
         client: Option<String>,
@@ -295,6 +298,7 @@ async fn ops(config: PathBuf, cmd: OpsCmd) -> anyhow::Result<()> {
         OpsCmd::Events {
             code,
             identity_hash,
+            reference,
             client,
             since,
             until,
@@ -310,6 +314,7 @@ async fn ops(config: PathBuf, cmd: OpsCmd) -> anyhow::Result<()> {
                 .events(&EventFilter {
                     code,
                     identity_hash,
+                    reference,
                     client_id: client,
                     since,
                     until,

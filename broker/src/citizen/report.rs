@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use crate::{
     citizen::{events::Event, time_fr::paris_datetime},
     crypto::random_token,
-    error::BrokerError,
+    error::{BrokerError, PageError},
     interaction::csrf_failed,
     state::AppState,
-    storage::FraudReportRecord,
+    storage::{EventFilter, FraudReportRecord},
 };
 
 /// The connection a "Ce n'est pas vous ?" concerns (kept in the session
@@ -157,9 +157,41 @@ async fn reported(
     } else if context.is_some() {
         ReportSource::Confirmation
     } else {
+        // From an alert's link, without logging in: the (unguessable)
+        // reference must name a connection, whose citizen support is told.
+        // Without one, the form would let anyone make the broker mail any
+        // address: refused.
+        r.identity_hash = match reference {
+            Some(reference) => s
+                .store
+                .events(&EventFilter {
+                    reference: Some(reference.to_owned()),
+                    limit: 1,
+                    ..EventFilter::default()
+                })
+                .await?
+                .into_iter()
+                .find(|e| e.code.history_kind().is_some())
+                .and_then(|e| e.identity_hash),
+            None => None,
+        };
+        if r.identity_hash.is_none() {
+            return Err(no_basis());
+        }
         ReportSource::Email
     };
     Ok((r, source, citizen.map(|c| c.email)))
+}
+
+/// The page for a report that names no connection and no citizen.
+fn no_basis() -> BrokerError {
+    PageError::bad_request(
+        "Y040002",
+        "Signalement impossible sans connexion désignée",
+        "Utilisez le lien « Signalez-le » de l'e-mail d'alerte reçu, ou connectez-vous à votre espace pour signaler une connexion de votre historique.",
+    )
+    .with_action("Aller à mon espace", "/espace")
+    .into()
 }
 
 fn render(

@@ -400,6 +400,8 @@ pub struct EventFilter {
     pub code: Option<EventCode>,
     /// Only this citizen.
     pub identity_hash: Option<String>,
+    /// Only the event with this reference.
+    pub reference: Option<String>,
     /// Only this client.
     pub client_id: Option<String>,
     /// From (inclusive).

@@ -603,3 +603,57 @@ async fn alerts_preference_changes_and_reports_wait_in_the_outbox() {
     );
     assert!(mails[3].2.contains(&reference) || mails[3].3.contains(&reference));
 }
+
+#[tokio::test]
+async fn an_anonymous_report_needs_the_reference_of_a_connection() {
+    let h = harness().await;
+    // Without a connection named, nobody can make the broker mail anyone.
+    let r = h.get("/signaler").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error_code(), "Y040002");
+    let r = h.get("/signaler?ref=made-up").await;
+    assert_eq!(r.error_code(), "Y040002");
+
+    // With the reference an alert carries, the report is taken.
+    assert_eq!(sso_login(&h, CLOSED_FI).await.status, StatusCode::SEE_OTHER);
+    let connection = h
+        .state
+        .store
+        .events(&EventFilter {
+            code: Some(EventCode::FcRedirectedToSp),
+            limit: 1,
+            ..EventFilter::default()
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    let page = h
+        .get(&format!("/signaler?ref={}", connection.reference))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let cookie = page.session_cookie();
+    let r = h
+        .post_form(
+            "/signaler",
+            &form(&[
+                ("csrf", &page.csrf()),
+                ("ref", &connection.reference),
+                ("contact_email", "angela@example.fr"),
+                ("message", "Ce n'était pas moi."),
+            ]),
+            &[(header::COOKIE, cookie.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let stored = h.state.store.reports(5).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].source, "email");
+    assert_eq!(
+        stored[0].identity_hash.as_deref(),
+        Some(own_hash().as_str())
+    );
+    assert_eq!(
+        stored[0].event_reference.as_deref(),
+        Some(connection.reference.as_str())
+    );
+}

@@ -100,6 +100,9 @@ impl EventRepo for SqliteStorage {
         if let Some(h) = &f.identity_hash {
             q.push(" AND identity_hash = ").push_bind(h.clone());
         }
+        if let Some(r) = &f.reference {
+            q.push(" AND reference = ").push_bind(r.clone());
+        }
         if let Some(c) = &f.client_id {
             q.push(" AND client_id = ").push_bind(c.clone());
         }

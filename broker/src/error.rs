@@ -111,6 +111,19 @@ impl From<PageError> for BrokerError {
 }
 
 impl BrokerError {
+    /// An error of a protected resource (RFC 6750 §3, RFC 9449 §7.1):
+    /// 401 with a challenge for both schemes.
+    #[must_use]
+    pub fn resource(code: OAuthErrorCode, desc: impl Into<String>) -> Self {
+        Self::OAuth {
+            status: StatusCode::UNAUTHORIZED,
+            error: OAuthError::new(code, desc.into()),
+            challenge: Some(format!(
+                "Bearer error=\"{code}\", DPoP algs=\"ES256\" error=\"{code}\""
+            )),
+        }
+    }
+
     /// An OAuth JSON error with status 400.
     #[must_use]
     pub fn oauth(code: OAuthErrorCode, desc: impl Into<String>) -> Self {

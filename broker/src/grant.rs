@@ -65,6 +65,8 @@ pub struct LiveToken {
     pub issued_at: i64,
     /// When it expires.
     pub expires_at: i64,
+    /// DPoP: the thumbprint of the key it is bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 impl Grant {
@@ -168,7 +170,11 @@ impl AppState {
     ///
     /// # Errors
     /// On storage or sealing failure.
-    pub async fn issue_access_token(&self, grant: &Grant) -> Result<String, BrokerError> {
+    pub async fn issue_access_token(
+        &self,
+        grant: &Grant,
+        dpop_jkt: Option<String>,
+    ) -> Result<String, BrokerError> {
         let token = random_token(32);
         let token_hash = sha256_hex(&token);
         let data = self.sealer.seal_json(grant, token_hash.as_bytes())?;
@@ -182,6 +188,7 @@ impl AppState {
                 issued_at: now,
                 expires_at: now + self.cfg.access_token_ttl_secs,
                 revoked: false,
+                dpop_jkt,
             })
             .await?;
         Ok(token)
@@ -213,6 +220,7 @@ impl AppState {
             grant: self.sealer.open_json(&row.data, token_hash.as_bytes())?,
             issued_at: row.issued_at,
             expires_at: row.expires_at,
+            dpop_jkt: row.dpop_jkt,
         }))
     }
 }

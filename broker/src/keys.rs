@@ -111,7 +111,8 @@ pub(crate) fn private_dir(path: &Path) -> Result<(), KeyError> {
 }
 
 /// RFC 7638 JWK thumbprint (base64url SHA-256 of the required members).
-fn thumbprint(jwk: &Jwk) -> String {
+#[must_use]
+pub fn thumbprint(jwk: &Jwk) -> String {
     let members: &[&str] = match jwk.key_type() {
         "EC" => &["crv", "kty", "x", "y"],
         "RSA" => &["e", "kty", "n"],

@@ -57,6 +57,7 @@ pub fn metadata(s: &AppState, data_scopes: &[&str]) -> Value {
         "introspection_signing_alg_values_supported": signing,
         "introspection_encryption_alg_values_supported": key_algs,
         "introspection_encryption_enc_values_supported": [ENCRYPTION_ENC],
+        "dpop_signing_alg_values_supported": crate::op::dpop::DPOP_ALGS,
         "scopes_supported": scopes,
         "claims_supported": claims,
         "response_types_supported": ["code"],

@@ -7,17 +7,27 @@ use axum::{
     http::{HeaderMap, header},
     response::IntoResponse,
 };
-use pivot_proto::{claims::IdTokenClaims, oauth::OAuthErrorCode, oauth::pkce::verify_s256};
+use pivot_proto::{
+    citizen::CITIZEN_SPACE_SCOPE, claims::IdTokenClaims, oauth::OAuthErrorCode,
+    oauth::pkce::verify_s256,
+};
 use serde_json::json;
 
 use crate::{
     crypto::sha256_hex,
     error::BrokerError,
     grant::Grant,
-    op::{client_auth::authenticate, form::parse_unique},
+    op::{client_auth::authenticate, dpop, form::parse_unique},
     state::AppState,
-    storage::{ClientRole, CodeRedemption},
+    storage::{ClientAuthMethod, ClientRecord, ClientRole, CodeRedemption},
 };
+
+/// Public clients allowed the citizen space (the app) must bind their
+/// tokens to their device key: a stolen token is then useless.
+fn dpop_required(client: &ClientRecord) -> bool {
+    client.auth_method == ClientAuthMethod::None
+        && client.scopes.iter().any(|s| s == CITIZEN_SPACE_SCOPE)
+}
 
 fn grant_error(desc: &str) -> BrokerError {
     BrokerError::oauth(OAuthErrorCode::InvalidGrant, desc)
@@ -50,6 +60,17 @@ pub async fn token(
     let code = form
         .get("code")
         .ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "code missing"))?;
+    // DPoP (RFC 9449) before the code is spent: a bad proof keeps it usable.
+    let proof = match dpop::header(&headers)? {
+        Some(p) => Some(s.verify_dpop(p, "POST", &endpoint, None).await?),
+        None => None,
+    };
+    if proof.is_none() && dpop_required(&client) {
+        return Err(BrokerError::oauth(
+            OAuthErrorCode::InvalidDpopProof,
+            "this client must prove its key with DPoP",
+        ));
+    }
     let grant = redeem_code(
         &s,
         &client.client_id,
@@ -59,7 +80,9 @@ pub async fn token(
     )
     .await?;
 
-    let access_token = s.issue_access_token(&grant).await?;
+    let bound = proof.map(|p| p.jkt);
+    let token_type = if bound.is_some() { "DPoP" } else { "Bearer" };
+    let access_token = s.issue_access_token(&grant, bound).await?;
     let now = s.now();
     let wants_amr = grant.scope.contains("amr") || grant.claims.id_token.contains("amr");
     let claims = IdTokenClaims {
@@ -93,7 +116,7 @@ pub async fn token(
         ],
         Json(json!({
             "access_token": access_token,
-            "token_type": "Bearer",
+            "token_type": token_type,
             "expires_in": s.cfg.access_token_ttl_secs,
             "id_token": id_token,
             "scope": grant.scope.to_string_sorted(),

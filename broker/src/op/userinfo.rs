@@ -14,33 +14,20 @@ use pivot_proto::{
 };
 
 use crate::{
-    citizen::events::Event, config::EncryptionPolicy, error::BrokerError, state::AppState,
+    citizen::events::Event, config::EncryptionPolicy, error::BrokerError, op::PREFIX,
+    state::AppState,
 };
-
-/// The bearer token of a request (RFC 6750 §2.1).
-#[must_use]
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
-        .filter(|t| !t.is_empty())
-}
 
 /// `GET|POST /userinfo`
 pub async fn userinfo(
     State(s): State<AppState>,
+    method: axum::http::Method,
     headers: HeaderMap,
 ) -> Result<Response, BrokerError> {
-    let token = bearer(&headers)
-        .ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidToken, "bearer token missing"))?;
-    let grant = s.grant_for_token(token).await?.ok_or_else(|| {
-        BrokerError::oauth(
-            OAuthErrorCode::InvalidToken,
-            "token unknown, expired or revoked",
-        )
-    })?;
+    let grant = s
+        .presented_token(&headers, method.as_str(), &format!("{}/userinfo", PREFIX))
+        .await?
+        .grant;
     let claims = userinfo_claims(
         &grant.scope,
         &ClaimSources {

@@ -275,6 +275,8 @@ pub struct TokenRow {
     pub expires_at: i64,
     /// Revoked by the client, by code replay or by logout.
     pub revoked: bool,
+    /// DPoP: the RFC 7638 thumbprint of the key the token is bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 /// Partner registry: service providers and data providers.

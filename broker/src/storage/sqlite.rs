@@ -337,8 +337,8 @@ impl GrantRepo for SqliteStorage {
 
     async fn put_token(&self, t: &TokenRow) -> Result<(), StorageError> {
         sqlx::query(
-            "INSERT INTO access_tokens (token_hash, grant_id, client_id, data, issued_at, expires_at, revoked) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO access_tokens (token_hash, grant_id, client_id, data, issued_at, expires_at, revoked, dpop_jkt) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&t.token_hash)
         .bind(&t.grant_id)
@@ -347,6 +347,7 @@ impl GrantRepo for SqliteStorage {
         .bind(t.issued_at)
         .bind(t.expires_at)
         .bind(i64::from(t.revoked))
+        .bind(&t.dpop_jkt)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -366,6 +367,7 @@ impl GrantRepo for SqliteStorage {
                 issued_at: r.try_get("issued_at")?,
                 expires_at: r.try_get("expires_at")?,
                 revoked: r.try_get::<i64, _>("revoked")? != 0,
+                dpop_jkt: r.try_get("dpop_jkt")?,
             })
         })
         .transpose()
@@ -566,6 +568,7 @@ mod tests {
             issued_at: 0,
             expires_at: 10,
             revoked: false,
+            dpop_jkt: None,
         };
         s.put_token(&t).await.unwrap();
         assert!(!s.revoke_token("t", "other-client").await.unwrap());

@@ -55,8 +55,89 @@ fn own_hash() -> String {
     identity_hash(&identity().pivot).as_str().to_owned()
 }
 
-/// An access token of the app for a login at `fi`.
-async fn app_token(h: &Harness, fi: &str) -> String {
+/// The app's device key (ECDSA P-256), as the app holds it.
+pub struct DeviceKey(josekit::jwk::alg::ec::EcKeyPair);
+
+impl DeviceKey {
+    pub fn new() -> Self {
+        Self(josekit::jws::ES256.generate_key_pair().unwrap())
+    }
+
+    /// A DPoP proof (RFC 9449) for `method` on `url`, for `token` if any.
+    pub fn proof(&self, method: &str, url: &str, token: Option<&str>, iat: i64) -> String {
+        use josekit::jwk::KeyPair;
+        let public = self.0.to_jwk_public_key();
+        let mut header = josekit::jws::JwsHeader::new();
+        header.set_token_type("dpop+jwt");
+        header
+            .set_claim("jwk", Some(Value::Object(public.into())))
+            .unwrap();
+        let mut claims = josekit::jwt::JwtPayload::new();
+        claims
+            .set_claim("jti", Some(json!(random_token(12))))
+            .unwrap();
+        claims.set_claim("htm", Some(json!(method))).unwrap();
+        claims.set_claim("htu", Some(json!(url))).unwrap();
+        claims.set_claim("iat", Some(json!(iat))).unwrap();
+        if let Some(t) = token {
+            claims
+                .set_claim(
+                    "ath",
+                    Some(json!(pivot_broker::op::dpop::access_token_hash(t))),
+                )
+                .unwrap();
+        }
+        let signer = josekit::jws::ES256
+            .signer_from_jwk(&self.0.to_jwk_key_pair())
+            .unwrap();
+        josekit::jwt::encode_with_signer(&claims, &header, &signer).unwrap()
+    }
+}
+
+/// What a request presents: a bearer token, or the app's DPoP-bound token.
+pub trait Present {
+    fn authorize(&self, h: &Harness, method: &str, path: &str)
+    -> Vec<(header::HeaderName, String)>;
+}
+
+impl Present for &str {
+    fn authorize(&self, _: &Harness, _: &str, _: &str) -> Vec<(header::HeaderName, String)> {
+        vec![(header::AUTHORIZATION, format!("Bearer {self}"))]
+    }
+}
+
+impl Present for String {
+    fn authorize(&self, h: &Harness, m: &str, p: &str) -> Vec<(header::HeaderName, String)> {
+        self.as_str().authorize(h, m, p)
+    }
+}
+
+/// The app's token and its key.
+pub struct AppToken {
+    pub token: String,
+    pub key: DeviceKey,
+}
+
+impl Present for AppToken {
+    fn authorize(
+        &self,
+        h: &Harness,
+        method: &str,
+        path: &str,
+    ) -> Vec<(header::HeaderName, String)> {
+        let url = format!("http://127.0.0.1:7000{path}");
+        vec![
+            (header::AUTHORIZATION, format!("DPoP {}", self.token)),
+            (
+                header::HeaderName::from_static("dpop"),
+                self.key.proof(method, &url, Some(&self.token), h.now()),
+            ),
+        ]
+    }
+}
+
+/// An access token of the app for a login at `fi`, bound to a new key.
+async fn app_token(h: &Harness, fi: &str) -> AppToken {
     let client = h.client(APP).await;
     let verifier = "v".repeat(50);
     let challenge = pivot_proto::oauth::pkce::s256_challenge(&verifier);
@@ -66,32 +147,43 @@ async fn app_token(h: &Harness, fi: &str) -> String {
         .issue_code(&client, &req, &login_at(h, fi), req.scope.clone())
         .await
         .unwrap();
+    let key = DeviceKey::new();
+    let proof = key.proof("POST", "http://127.0.0.1:7000/api/v2/token", None, h.now());
+    let body = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT_URI),
+        ("code_verifier", &verifier),
+        ("client_id", APP),
+    ]);
     let r = h
-        .token_as(
-            APP,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT_URI),
-                ("code_verifier", &verifier),
-            ],
+        .post_form(
+            "/api/v2/token",
+            &body,
+            &[(header::HeaderName::from_static("dpop"), proof.as_str())],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    r.json()["access_token"].as_str().unwrap().to_owned()
+    assert_eq!(r.json()["token_type"], "DPoP");
+    AppToken {
+        token: r.json()["access_token"].as_str().unwrap().to_owned(),
+        key,
+    }
 }
 
 async fn api(
     h: &Harness,
     method: Method,
     path: &str,
-    token: &str,
+    who: &impl Present,
     body: Option<Value>,
 ) -> crate::harness::Reply {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(format!("/api/v2/citizen{path}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let full = format!("/api/v2/citizen{path}");
+    let mut b = Request::builder().method(method.clone()).uri(&full);
+    let bare = full.split('?').next().unwrap_or_default().to_owned();
+    for (k, v) in who.authorize(h, method.as_str(), &bare) {
+        b = b.header(k, v);
+    }
     if body.is_some() {
         b = b.header(header::CONTENT_TYPE, "application/json");
     }
@@ -274,7 +366,7 @@ async fn the_api_needs_a_live_token_with_the_citizen_space_scope() {
     api(&h, Method::GET, "/preferences", &token, None)
         .await
         .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
-    api(&h, Method::GET, "/history", "forged", None)
+    api(&h, Method::GET, "/history", &"forged", None)
         .await
         .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
 }
@@ -656,4 +748,151 @@ async fn an_anonymous_report_needs_the_reference_of_a_connection() {
         stored[0].event_reference.as_deref(),
         Some(connection.reference.as_str())
     );
+}
+
+/// A code for the app (PKCE verifier `v…v`).
+async fn app_code(h: &Harness) -> String {
+    let client = h.client(APP).await;
+    let challenge = pivot_proto::oauth::pkce::s256_challenge(&"v".repeat(50));
+    let req = authorize_request(APP, "openid email citizen_space", Some(challenge));
+    h.state
+        .issue_code(&client, &req, &login_at(h, CLOSED_FI), req.scope.clone())
+        .await
+        .unwrap()
+        .0
+}
+
+async fn app_token_request(h: &Harness, code: &str, dpop: Option<&str>) -> crate::harness::Reply {
+    let body = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT_URI),
+        ("code_verifier", &"v".repeat(50)),
+        ("client_id", APP),
+    ]);
+    let headers: Vec<(header::HeaderName, &str)> = dpop
+        .map(|p| vec![(header::HeaderName::from_static("dpop"), p)])
+        .unwrap_or_default();
+    h.post_form("/api/v2/token", &body, &headers).await
+}
+
+#[tokio::test]
+async fn the_app_must_bind_its_tokens_with_dpop() {
+    let h = harness().await;
+    let token_url = "http://127.0.0.1:7000/api/v2/token";
+    let key = DeviceKey::new();
+    let code = app_code(&h).await;
+    // Without a proof, or with a bad one, the app gets no token, and the
+    // code is not spent.
+    app_token_request(&h, &code, None)
+        .await
+        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof");
+    let wrong_url = key.proof(
+        "POST",
+        "http://127.0.0.1:7000/api/v2/userinfo",
+        None,
+        h.now(),
+    );
+    app_token_request(&h, &code, Some(&wrong_url))
+        .await
+        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof");
+    let stale = key.proof("POST", token_url, None, h.now() - 120);
+    app_token_request(&h, &code, Some(&stale))
+        .await
+        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof");
+    let proof = key.proof("POST", token_url, None, h.now());
+    let r = app_token_request(&h, &code, Some(&proof)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["token_type"], "DPoP");
+    let app = AppToken {
+        token: r.json()["access_token"].as_str().unwrap().to_owned(),
+        key,
+    };
+    // The same proof cannot be used again.
+    let code2 = app_code(&h).await;
+    app_token_request(&h, &code2, Some(&proof))
+        .await
+        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof");
+
+    // With its proof the token works, at the API and at userinfo;
+    assert_eq!(
+        api(&h, Method::GET, "/devices", &app, None).await.status,
+        StatusCode::OK
+    );
+    let ui_proof = app.key.proof(
+        "GET",
+        "http://127.0.0.1:7000/api/v2/userinfo",
+        Some(&app.token),
+        h.now(),
+    );
+    let r = h
+        .get_with(
+            "/api/v2/userinfo",
+            &[
+                (header::AUTHORIZATION, &format!("DPoP {}", app.token)),
+                (header::HeaderName::from_static("dpop"), &ui_proof),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // as a bearer token it does not,
+    let r = api(&h, Method::GET, "/devices", &app.token, None).await;
+    r.assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    assert!(r.header(header::WWW_AUTHENTICATE).unwrap().contains("DPoP"));
+    // nor with another key's proof, a proof for another request, a replayed
+    // proof or one without the token's hash.
+    let thief = AppToken {
+        token: app.token.clone(),
+        key: DeviceKey::new(),
+    };
+    api(&h, Method::GET, "/devices", &thief, None)
+        .await
+        .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
+    let url = "http://127.0.0.1:7000/api/v2/citizen/devices";
+    for bad in [
+        app.key.proof("POST", url, Some(&app.token), h.now()),
+        app.key.proof(
+            "GET",
+            "http://127.0.0.1:7000/api/v2/citizen/history",
+            Some(&app.token),
+            h.now(),
+        ),
+        app.key.proof("GET", url, None, h.now()),
+    ] {
+        let r = h
+            .get_with(
+                "/api/v2/citizen/devices",
+                &[
+                    (header::AUTHORIZATION, &format!("DPoP {}", app.token)),
+                    (header::HeaderName::from_static("dpop"), &bad),
+                ],
+            )
+            .await;
+        r.assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
+    }
+    let once = app.key.proof("GET", url, Some(&app.token), h.now());
+    let send = |p: String| {
+        let h = &h;
+        let t = app.token.clone();
+        async move {
+            h.get_with(
+                "/api/v2/citizen/devices",
+                &[
+                    (header::AUTHORIZATION, &format!("DPoP {t}")),
+                    (header::HeaderName::from_static("dpop"), &p),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(send(once.clone()).await.status, StatusCode::OK);
+    send(once)
+        .await
+        .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
+    // Discovery says which proofs are accepted.
+    let d = h
+        .get("/api/v2/.well-known/openid-configuration")
+        .await
+        .json();
+    assert_eq!(d["dpop_signing_alg_values_supported"], json!(["ES256"]));
 }

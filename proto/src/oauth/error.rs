@@ -57,6 +57,9 @@ pub enum OAuthErrorCode {
     /// `invalid_acr`: the requested `acr_values` cannot be met. Not in any
     /// RFC: a FranceConnect extension that services already handle.
     InvalidAcr,
+    /// `invalid_dpop_proof`: the DPoP proof is missing, malformed, replayed
+    /// or does not match the request or the token (RFC 9449 §5, §7.1).
+    InvalidDpopProof,
 }
 
 impl OAuthErrorCode {
@@ -82,6 +85,7 @@ impl OAuthErrorCode {
             OAuthErrorCode::RequestUriNotSupported => "request_uri_not_supported",
             OAuthErrorCode::UnsupportedTokenType => "unsupported_token_type",
             OAuthErrorCode::InvalidAcr => "invalid_acr",
+            OAuthErrorCode::InvalidDpopProof => "invalid_dpop_proof",
         }
     }
 }
@@ -136,7 +140,7 @@ impl From<OAuthErrorCode> for OAuthError {
 mod tests {
     use super::*;
 
-    const ALL: [OAuthErrorCode; 19] = [
+    const ALL: [OAuthErrorCode; 20] = [
         OAuthErrorCode::InvalidRequest,
         OAuthErrorCode::UnauthorizedClient,
         OAuthErrorCode::AccessDenied,
@@ -156,6 +160,7 @@ mod tests {
         OAuthErrorCode::RequestUriNotSupported,
         OAuthErrorCode::UnsupportedTokenType,
         OAuthErrorCode::InvalidAcr,
+        OAuthErrorCode::InvalidDpopProof,
     ];
 
     #[test]

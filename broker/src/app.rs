@@ -169,6 +169,7 @@ pub async fn build_state(cfg: &FileConfig, clock: SharedClock) -> Result<AppStat
         encryption: p.encryption,
         identity_source: p.identity_source,
         session_cookie: p.session_cookie.clone(),
+        app_links: cfg.app_links.clone(),
     };
     if rc.signing_algs.is_empty() || rc.acr_values.is_empty() {
         return Err(ConfigError::Inconsistent(
@@ -236,6 +237,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::citizen::routes())
         .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/.well-known/assetlinks.json",
+            get(crate::applinks::assetlinks),
+        )
+        .route(
+            "/.well-known/apple-app-site-association",
+            get(crate::applinks::apple_app_site_association),
+        )
         .with_state(state.clone())
         .merge(assets)
         .layer(from_fn_with_state(

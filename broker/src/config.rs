@@ -65,6 +65,9 @@ pub struct FileConfig {
     /// reports); without it, no mail is sent (a warning is logged).
     #[serde(default)]
     pub mail: Option<crate::mail::MailConfig>,
+    /// The citizen app's mobile identities, for app links.
+    #[serde(default)]
+    pub app_links: Option<crate::applinks::AppLinksConfig>,
 }
 
 /// `[server]`

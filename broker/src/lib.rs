@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod app;
+pub mod applinks;
 pub mod citizen;
 pub mod client_keys;
 pub mod clock;

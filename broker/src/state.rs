@@ -66,6 +66,8 @@ pub struct RuntimeConfig {
     pub identity_source: IdentitySource,
     /// Name of the session cookie.
     pub session_cookie: String,
+    /// The citizen app's mobile identities (app links).
+    pub app_links: Option<crate::applinks::AppLinksConfig>,
 }
 
 impl RuntimeConfig {

@@ -120,7 +120,12 @@ async fn authorize(
             format!("L'adresse de retour du service est invalide ({e})."),
         )
     })?;
-    if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
+    let native = client.auth_method == ClientAuthMethod::None;
+    if !client
+        .redirect_uris
+        .iter()
+        .any(|r| pivot_proto::oauth::redirect::redirect_matches(r, redirect_uri, native))
+    {
         return Err(untrusted(
             "Adresse de retour inconnue",
             "L'adresse de retour demandée ne correspond pas à celles que ce service a déclarées."

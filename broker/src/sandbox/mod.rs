@@ -365,6 +365,40 @@ struct BrokerCommon<'a> {
     smtp: std::net::SocketAddr,
 }
 
+/// Client id of the citizen app at the low platform.
+pub const APP_CLIENT_ID: &str = "sandbox-app";
+/// The app's custom-scheme redirect URI (desktop).
+pub const APP_REDIRECT_SCHEME: &str = "pivot://callback";
+/// The app's loopback redirect URI (any port, RFC 8252 §7.3).
+pub const APP_REDIRECT_LOOPBACK: &str = "http://127.0.0.1/callback";
+
+/// What the app may ask: identity for the confirmation screen, and the
+/// citizen space.
+fn app_scopes() -> Vec<String> {
+    [
+        "openid",
+        "given_name",
+        "family_name",
+        "email",
+        "birthdate",
+        pivot_proto::citizen::CITIZEN_SPACE_SCOPE,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// The sandbox app's mobile identities (demo values: no real app is signed
+/// with them).
+fn sandbox_app_links() -> crate::applinks::AppLinksConfig {
+    crate::applinks::AppLinksConfig {
+        android_package: Some("fr.gouv.pivot.sandbox".into()),
+        android_sha256_cert_fingerprints: vec![
+            "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5".into(),
+        ],
+        apple_app_ids: vec!["SANDBOX01.fr.gouv.pivot.sandbox".into()],
+    }
+}
+
 /// Where the sandbox's fraud reports go.
 pub const SUPPORT_ADDRESS: &str = "support@franceconnect.sandbox";
 
@@ -420,6 +454,7 @@ fn broker_config(
         identity_providers: idps,
         registry: Some(c.registry.clone()),
         dsfr_dir: None,
+        app_links: Some(sandbox_app_links()),
         mail: Some(crate::mail::MailConfig {
             // The sandbox's mail server is local and may be stopped by
             // tests: retry soon.
@@ -679,6 +714,24 @@ impl Sandbox {
                 platform: if sv.high { "high" } else { "low" },
             });
         }
+        // The citizen app: a native public client (PKCE, DPoP), redirected
+        // to its custom scheme or to a loopback port of its choosing.
+        state
+            .store
+            .put_client(&ClientRecord {
+                secret_hash: None,
+                auth_method: ClientAuthMethod::None,
+                redirect_uris: vec![APP_REDIRECT_SCHEME.into(), APP_REDIRECT_LOOPBACK.into()],
+                scopes: app_scopes(),
+                ..sandbox_partner(
+                    APP_CLIENT_ID,
+                    APP_CLIENT_ID,
+                    "Application Pivot",
+                    "",
+                    state.now(),
+                )
+            })
+            .await?;
         if let Some(path) = &opts.clients_file {
             for c in clients_file::load(path, state.now())? {
                 state.store.put_client(&c).await?;
@@ -753,6 +806,10 @@ impl Sandbox {
             "mailbox": self.mailbox_url,
             "smtp": self.smtp.local_addr().to_string(),
             "support_address": SUPPORT_ADDRESS,
+            "app": {
+                "client_id": APP_CLIENT_ID,
+                "redirect_uris": [APP_REDIRECT_SCHEME, APP_REDIRECT_LOOPBACK],
+            },
         })
     }
 

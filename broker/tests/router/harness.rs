@@ -244,6 +244,11 @@ pub fn config(dir: &std::path::Path) -> FileConfig {
             enabled: true,
         }],
         dsfr_dir: None,
+        app_links: Some(pivot_broker::applinks::AppLinksConfig {
+            android_package: Some("fr.gouv.pivot.test".into()),
+            android_sha256_cert_fingerprints: vec!["AB:CD".into()],
+            apple_app_ids: vec!["TEAM123.fr.gouv.pivot.test".into()],
+        }),
         // Nothing listens there, and no worker runs in these tests: mails
         // stay in the outbox for the tests to read.
         mail: Some(pivot_broker::mail::MailConfig::new(

@@ -17,7 +17,9 @@ use super::error::{OAuthError, OAuthErrorCode};
 use super::pkce;
 use crate::eidas::select_acr;
 use crate::scope::ScopeSet;
-use checks::{acr_error, check_hint, check_token, is_valid_redirect_uri, missing, parse_prompt};
+use checks::{acr_error, check_hint, check_token, missing, parse_prompt};
+
+use crate::oauth::redirect::is_valid_redirect_uri;
 
 /// Every parameter the authorization endpoint accepts.
 pub const AUTHORIZE_PARAMS: &[&str] = &[
@@ -177,7 +179,8 @@ impl AuthorizeParams {
     }
 
     /// `redirect_uri`: present, not repeated, an absolute `http` or `https`
-    /// URL without fragment, credentials, whitespace or control characters.
+    /// URL or a native app's private-use scheme URL, without fragment,
+    /// credentials, whitespace or control characters.
     pub fn redirect_uri(&self) -> Result<&str, AuthorizeParamError> {
         let uri = self.single("redirect_uri", &self.redirect_uri)?;
         if is_valid_redirect_uri(uri) {

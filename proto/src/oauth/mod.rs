@@ -5,6 +5,7 @@ pub mod authorize;
 pub mod claims_request;
 pub mod error;
 pub mod pkce;
+pub mod redirect;
 
 pub use authorize::{
     AUTHORIZE_PARAMS, AuthorizeParamError, AuthorizeParams, AuthorizeRequest, AuthorizeRules,

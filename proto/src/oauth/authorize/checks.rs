@@ -85,20 +85,3 @@ pub(super) fn parse_prompt(prompt: Option<&str>) -> Result<(bool, bool), OAuthEr
     }
     Ok((login, consent))
 }
-
-/// An absolute `http(s)` URL with a host, without fragment or credentials,
-/// and without whitespace or control characters (which the URL parser would
-/// silently strip).
-pub(super) fn is_valid_redirect_uri(uri: &str) -> bool {
-    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return false;
-    }
-    let Ok(url) = url::Url::parse(uri) else {
-        return false;
-    };
-    matches!(url.scheme(), "http" | "https")
-        && url.host().is_some()
-        && url.fragment().is_none()
-        && url.username().is_empty()
-        && url.password().is_none()
-}

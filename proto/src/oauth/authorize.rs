@@ -10,6 +10,7 @@ mod checks;
 mod request;
 
 pub use checks::{HINT_MAX_LEN, STATE_NONCE_MAX_LEN};
+pub(crate) use checks::{is_printable_ascii, is_valid_redirect_uri};
 pub use request::{AuthorizeRequest, AuthorizeRules};
 
 use super::claims_request::ClaimsRequest;
@@ -17,7 +18,7 @@ use super::error::{OAuthError, OAuthErrorCode};
 use super::pkce;
 use crate::eidas::select_acr;
 use crate::scope::ScopeSet;
-use checks::{acr_error, check_hint, check_token, is_valid_redirect_uri, missing, parse_prompt};
+use checks::{acr_error, check_hint, check_token, missing, parse_prompt};
 
 /// Every parameter the authorization endpoint accepts.
 pub const AUTHORIZE_PARAMS: &[&str] = &[

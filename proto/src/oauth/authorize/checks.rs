@@ -15,7 +15,7 @@ pub(super) fn missing(name: &str) -> OAuthError {
 }
 
 /// Whether every byte is printable ASCII (`%x20-7E`, RFC 6749 VSCHAR).
-pub(super) fn is_printable_ascii(s: &str) -> bool {
+pub(crate) fn is_printable_ascii(s: &str) -> bool {
     s.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 
@@ -89,7 +89,7 @@ pub(super) fn parse_prompt(prompt: Option<&str>) -> Result<(bool, bool), OAuthEr
 /// An absolute `http(s)` URL with a host, without fragment or credentials,
 /// and without whitespace or control characters (which the URL parser would
 /// silently strip).
-pub(super) fn is_valid_redirect_uri(uri: &str) -> bool {
+pub(crate) fn is_valid_redirect_uri(uri: &str) -> bool {
     if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }

@@ -14,6 +14,7 @@ pub mod citizen;
 pub mod claims;
 pub mod cog;
 pub mod data;
+pub mod deeplink;
 pub mod discovery;
 pub mod eidas;
 pub mod identity;
@@ -23,6 +24,7 @@ pub mod scope;
 pub mod sub;
 
 pub use claims::{ClaimSources, IdTokenClaims, userinfo_claims};
+pub use deeplink::{AppAuthorize, AppCallback, DeepLink, DeepLinkError};
 pub use discovery::ProviderMetadata;
 pub use eidas::{AcrError, Eidas, select_acr};
 pub use identity::{FiIdentity, Gender, IdentityError, PivotIdentity, RawIdentityClaims};

@@ -9,6 +9,7 @@
 mod checks;
 mod request;
 
+pub(crate) use checks::is_printable_ascii;
 pub use checks::{HINT_MAX_LEN, STATE_NONCE_MAX_LEN};
 pub use request::{AuthorizeRequest, AuthorizeRules};
 

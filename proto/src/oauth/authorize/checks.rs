@@ -15,7 +15,7 @@ pub(super) fn missing(name: &str) -> OAuthError {
 }
 
 /// Whether every byte is printable ASCII (`%x20-7E`, RFC 6749 VSCHAR).
-pub(super) fn is_printable_ascii(s: &str) -> bool {
+pub(crate) fn is_printable_ascii(s: &str) -> bool {
     s.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 

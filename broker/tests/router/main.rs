@@ -12,6 +12,7 @@ mod data;
 mod discovery;
 mod interaction;
 mod keys;
+mod native_app;
 mod session_end;
 mod sso;
 mod token;

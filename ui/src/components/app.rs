@@ -1,0 +1,5 @@
+use yew::prelude::*;
+#[function_component]
+pub fn App() -> Html {
+    html! {}
+}

@@ -135,6 +135,40 @@ pub enum K {
     Loading,
 }
 
+/// The name of an eIDAS level.
+#[must_use]
+pub fn level(lang: Lang, level: pivot_proto::eidas::Eidas) -> &'static str {
+    use pivot_proto::eidas::Eidas;
+    match (lang, level) {
+        (Lang::Fr, Eidas::Eidas1) => "faible (eidas1)",
+        (Lang::Fr, Eidas::Eidas2) => "substantiel (eidas2)",
+        (Lang::Fr, Eidas::Eidas3) => "élevé (eidas3, carte d'identité)",
+        (Lang::En, Eidas::Eidas1) => "low (eidas1)",
+        (Lang::En, Eidas::Eidas2) => "substantial (eidas2)",
+        (Lang::En, Eidas::Eidas3) => "high (eidas3, ID card)",
+    }
+}
+
+/// The message of a fraud-report validation error.
+#[must_use]
+pub fn report_error(lang: Lang, error: &pivot_proto::citizen::FraudReportError) -> &'static str {
+    use pivot_proto::citizen::FraudReportError;
+    match (lang, error) {
+        (Lang::Fr, FraudReportError::Contact) => {
+            "Saisissez une adresse électronique valide, par exemple nom@domaine.fr."
+        }
+        (Lang::Fr, FraudReportError::Message) => {
+            "Décrivez ce qui s'est passé en 4000 caractères au plus."
+        }
+        (Lang::En, FraudReportError::Contact) => {
+            "Enter a valid e-mail address, for example name@domain.fr."
+        }
+        (Lang::En, FraudReportError::Message) => {
+            "Describe what happened in at most 4000 characters."
+        }
+    }
+}
+
 /// The string `key` in `lang`.
 #[must_use]
 pub fn t(lang: Lang, key: K) -> &'static str {
@@ -311,5 +345,19 @@ fn pair(key: K) -> (&'static str, &'static str) {
         K::ErrorTitle => ("Erreur", "Error"),
         K::LanguageSwitch => ("Langue", "Language"),
         K::Loading => ("Chargement…", "Loading…"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_is_the_default_and_both_languages_differ_where_expected() {
+        assert_eq!(Lang::default(), Lang::Fr);
+        assert_eq!(t(Lang::Fr, K::SignIn), "Se connecter");
+        assert_eq!(t(Lang::En, K::SignIn), "Sign in");
+        assert_ne!(t(Lang::Fr, K::Expired), t(Lang::En, K::Expired));
+        assert!(level(Lang::Fr, pivot_proto::eidas::Eidas::Eidas2).contains("substantiel"));
     }
 }

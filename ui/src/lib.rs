@@ -10,6 +10,7 @@
 pub mod api;
 pub mod bridge;
 pub mod components;
+pub mod effects;
 pub mod format;
 pub mod i18n;
 pub mod state;

@@ -15,9 +15,15 @@ pub mod format;
 pub mod i18n;
 pub mod state;
 
-/// Mounts the app on the page's `<body>`.
+/// Mounts the app on the page's `<div id="app">` (the `<body>` if absent).
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    yew::Renderer::<components::app::App>::new().render();
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => yew::Renderer::<components::app::App>::with_root(root).render(),
+        None => yew::Renderer::<components::app::App>::new().render(),
+    };
 }

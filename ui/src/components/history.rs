@@ -139,13 +139,13 @@ pub fn History(props: &HistoryProps) -> Html {
         html! { <p>{ t(lang, K::HistoryNoMatch) }</p> }
     } else {
         html! {
-            <div class="fr-table">
+            <div class="fr-table fr-table--no-caption">
                 <table>
                     <caption>{ t(lang, K::HistoryTitle) }</caption>
                     <thead>
                         <tr>
                             <th scope="col">{ t(lang, K::ColDate) }</th>
-                            <th scope="col">{ "Type" }</th>
+                            <th scope="col">{ t(lang, K::ColKind) }</th>
                             <th scope="col">{ t(lang, K::ColService) }</th>
                             <th scope="col">{ t(lang, K::ColFi) }</th>
                             <th scope="col">{ t(lang, K::ColLevel) }</th>

@@ -32,7 +32,7 @@ pub fn Nav(props: &NavProps) -> Html {
         let current = (props.screen == screen).then_some("page");
         html! {
             <li class="fr-nav__item">
-                <button type="button" class="fr-nav__btn fr-nav__link" aria-current={current} {onclick}>
+                <button type="button" class="fr-nav__link" aria-current={current} {onclick}>
                     { t(lang, key) }
                 </button>
             </li>

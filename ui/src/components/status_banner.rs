@@ -76,3 +76,56 @@ pub fn StatusBanner(props: &StatusBannerProps) -> Html {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<Banner> {
+        vec![
+            Banner::Offline,
+            Banner::NotInApp,
+            Banner::SessionExpired,
+            Banner::ConsentRefused {
+                service: "CAF".into(),
+            },
+            Banner::LoginDone {
+                service: "CAF".into(),
+            },
+            Banner::InUseCannotBlock,
+            Banner::PreferencesSaved,
+            Banner::DeviceForgotten,
+            Banner::DeviceTrusted,
+            Banner::ReportSent {
+                reference: "SIG-1".into(),
+            },
+            Banner::Error("échec".into()),
+        ]
+    }
+
+    #[test]
+    fn every_banner_has_text_in_both_languages() {
+        for banner in all() {
+            for lang in [Lang::Fr, Lang::En] {
+                assert!(!banner_text(lang, &banner).trim().is_empty(), "{banner:?}");
+            }
+        }
+        let sent = Banner::ReportSent {
+            reference: "SIG-1".into(),
+        };
+        assert!(banner_text(Lang::Fr, &sent).contains("SIG-1"));
+        let refused = Banner::ConsentRefused {
+            service: "CAF".into(),
+        };
+        assert!(banner_text(Lang::En, &refused).contains("CAF"));
+    }
+
+    #[test]
+    fn problems_are_warnings_or_errors() {
+        for banner in all() {
+            let class = alert_class(&banner);
+            let alarming = class.contains("--error") || class.contains("--warning");
+            assert_eq!(alarming, banner.is_problem(), "{banner:?}");
+        }
+    }
+}

@@ -16,11 +16,11 @@ export ARTIFACTS_DIR ?= artifacts
 # Extra arguments for `make sandbox`, e.g. SANDBOX_ARGS="--base-port 8000".
 SANDBOX_ARGS ?=
 
-.PHONY: help setup sandbox test fmt clippy wasm nextest doctest browser-test
+.PHONY: help setup sandbox test fmt clippy wasm ui nextest doctest browser-test
 
 help:
 	@echo "make sandbox   run the sandbox federation (pivot-broker sandbox \$$SANDBOX_ARGS)"
-	@echo "make test      run all checks and tests (fmt, clippy, wasm build, nextest, doc tests, browser test)"
+	@echo "make test      run all checks and tests (fmt, clippy, wasm build, UI bundle, nextest, doc tests, browser test)"
 
 setup:
 	bash scripts/setup.sh test
@@ -32,7 +32,7 @@ sandbox:
 # Runs every step in order and stops at the first that fails.
 test:
 	bash scripts/setup.sh test
-	$(MAKE) --no-print-directory fmt clippy wasm nextest doctest browser-test
+	$(MAKE) --no-print-directory fmt clippy wasm ui nextest doctest browser-test
 
 fmt:
 	cargo fmt --all -- --check
@@ -42,6 +42,10 @@ clippy:
 
 wasm:
 	cargo build -p pivot-proto --target wasm32-unknown-unknown --locked
+
+# The citizen app's interface: wasm bundle + DSFR files into ui/dist/.
+ui:
+	bash scripts/build-ui.sh
 
 nextest:
 	cargo nextest run --workspace --locked --no-fail-fast

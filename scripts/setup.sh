@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make sandbox` and `make test` need, and only what is missing:
 # Debian packages, the npm packages of package.json, the Rust wasm target and
-# components, cargo-nextest. Safe to run again: a second run does nothing.
+# components, cargo-nextest, the wasm-bindgen CLI at the Cargo.lock version. Safe to run again: a second run does nothing.
 #
 #   scripts/setup.sh          everything `make test` needs (default)
 #   scripts/setup.sh test     same
@@ -121,6 +121,31 @@ if [[ "$profile" == test ]]; then
   else
     say "installing cargo-nextest: cargo install cargo-nextest --locked"
     cargo install cargo-nextest --locked
+  fi
+
+  # wasm-bindgen CLI (scripts/build-ui.sh): exactly the version of the
+  # wasm-bindgen crate in Cargo.lock, or the generated glue does not match.
+  wb_want="$(awk '
+    $0 == "name = \"wasm-bindgen\"" { want = 1; next }
+    want && /^version = / { gsub(/version = |"/, ""); print; exit }
+  ' Cargo.lock)"
+  [[ -n "$wb_want" ]] || die "no wasm-bindgen crate in Cargo.lock"
+  wb_have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
+  if [[ "$wb_have" == "$wb_want" ]]; then
+    say "wasm-bindgen CLI present: $wb_have (matches Cargo.lock)"
+  else
+    say "installing wasm-bindgen CLI $wb_want (found: ${wb_have:-none}): cargo install wasm-bindgen-cli --version $wb_want --locked"
+    # Its own target folder: the CLI's build does not share the workspace's.
+    wb_target="$(dirname "$CARGO_TARGET_DIR")/target-tools"
+    if ! CARGO_TARGET_DIR="$wb_target" cargo install wasm-bindgen-cli --version "$wb_want" --locked --force; then
+      # The CLI's published lock file can name a dependency release the
+      # registry does not offer (yanked, or missing from a mirror): resolve
+      # its dependencies afresh then. Only the CLI's version must match.
+      say "the locked install failed; retrying without --locked"
+      CARGO_TARGET_DIR="$wb_target" cargo install wasm-bindgen-cli --version "$wb_want" --force
+    fi
+    wb_have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
+    [[ "$wb_have" == "$wb_want" ]] || die "wasm-bindgen CLI is $wb_have after installing $wb_want: is another wasm-bindgen earlier on PATH? ($(command -v wasm-bindgen))"
   fi
 fi
 

@@ -158,6 +158,7 @@ pub async fn build_state(cfg: &FileConfig, clock: SharedClock) -> Result<AppStat
         state_min_len: p.state_min_len,
         code_ttl_secs: p.code_ttl_secs,
         access_token_ttl_secs: p.access_token_ttl_secs,
+        refresh_token_ttl_secs: p.refresh_token_ttl_secs,
         id_token_ttl_secs: p.id_token_ttl_secs,
         interaction_ttl_secs: p.interaction_ttl_secs,
         secure_cookies: !is_loopback(&cfg.server.public_url),

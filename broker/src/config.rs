@@ -147,6 +147,8 @@ pub struct PlatformConfig {
     pub code_ttl_secs: i64,
     /// Access token lifetime.
     pub access_token_ttl_secs: i64,
+    /// Refresh-token lifetime (the app's only; each use gives a new one).
+    pub refresh_token_ttl_secs: i64,
     /// ID token lifetime.
     pub id_token_ttl_secs: i64,
     /// Time allowed to an identity provider for each call.
@@ -207,6 +209,7 @@ impl Default for PlatformConfig {
             state_min_len: 22,
             code_ttl_secs: 30,
             access_token_ttl_secs: 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
             id_token_ttl_secs: 60,
             fi_timeout_secs: 10,
             interaction_ttl_secs: 30 * 60,

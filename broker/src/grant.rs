@@ -194,6 +194,33 @@ impl AppState {
         Ok(token)
     }
 
+    /// Issues a refresh token for a grant, bound to the key `jkt`.
+    ///
+    /// # Errors
+    /// On storage or sealing failure.
+    pub async fn issue_refresh_token(
+        &self,
+        grant: &Grant,
+        jkt: &str,
+    ) -> Result<String, BrokerError> {
+        let token = random_token(32);
+        let token_hash = sha256_hex(&token);
+        let data = self.sealer.seal_json(grant, token_hash.as_bytes())?;
+        let now = self.now();
+        self.store
+            .put_refresh(&crate::storage::RefreshRow {
+                token_hash,
+                grant_id: grant.grant_id.clone(),
+                client_id: grant.client_id.clone(),
+                data,
+                dpop_jkt: jkt.to_owned(),
+                issued_at: now,
+                expires_at: now + self.cfg.refresh_token_ttl_secs,
+            })
+            .await?;
+        Ok(token)
+    }
+
     /// The live grant behind an access token, or `None` when the token is
     /// unknown, expired or revoked.
     ///

@@ -44,6 +44,8 @@ pub struct RuntimeConfig {
     pub code_ttl_secs: i64,
     /// Access token lifetime.
     pub access_token_ttl_secs: i64,
+    /// Refresh-token lifetime.
+    pub refresh_token_ttl_secs: i64,
     /// ID token lifetime.
     pub id_token_ttl_secs: i64,
     /// Interaction lifetime.

@@ -62,7 +62,7 @@ pub fn metadata(s: &AppState, data_scopes: &[&str]) -> Value {
         "claims_supported": claims,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["pairwise"],
         "acr_values_supported": acr,
         "id_token_signing_alg_values_supported": signing,

@@ -28,19 +28,16 @@ pub async fn revoke(
     let token = form
         .get("token")
         .ok_or_else(|| BrokerError::oauth(OAuthErrorCode::InvalidRequest, "token missing"))?;
-    if form
-        .get("token_type_hint")
-        .is_some_and(|h| h == "refresh_token")
-    {
-        return Err(BrokerError::oauth(
-            OAuthErrorCode::UnsupportedTokenType,
-            "no refresh tokens here",
-        ));
+    let hash = sha256_hex(token);
+    // A refresh token (the app's) ends its whole grant: the app signs out.
+    if let Some((grant_id, owner)) = s.store.refresh_owner(&hash).await? {
+        if owner == client.client_id {
+            let n = s.store.revoke_grant(&grant_id).await?;
+            tracing::info!(client = %client.client_id, revoked = n, "refresh token revocation");
+        }
+        return Ok(StatusCode::OK);
     }
-    let revoked = s
-        .store
-        .revoke_token(&sha256_hex(token), &client.client_id)
-        .await?;
+    let revoked = s.store.revoke_token(&hash, &client.client_id).await?;
     tracing::info!(client = %client.client_id, revoked, "token revocation");
     Ok(StatusCode::OK)
 }

@@ -5,7 +5,7 @@ use axum::{
     body::Bytes,
     extract::State,
     http::{HeaderMap, header},
-    response::IntoResponse,
+    response::{IntoResponse, Response},
 };
 use pivot_proto::{
     citizen::CITIZEN_SPACE_SCOPE, claims::IdTokenClaims, oauth::OAuthErrorCode,
@@ -19,7 +19,7 @@ use crate::{
     grant::Grant,
     op::{client_auth::authenticate, dpop, form::parse_unique},
     state::AppState,
-    storage::{ClientAuthMethod, ClientRecord, ClientRole, CodeRedemption},
+    storage::{ClientAuthMethod, ClientRecord, ClientRole, CodeRedemption, RefreshRedemption},
 };
 
 /// Public clients allowed the citizen space (the app) must bind their
@@ -38,16 +38,20 @@ pub async fn token(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<impl IntoResponse, BrokerError> {
+) -> Result<Response, BrokerError> {
     let mut form = parse_unique(&body)?;
     let endpoint = format!("{}/token", s.cfg.issuer);
     let client = authenticate(&s, &headers, &mut form, &endpoint, ClientRole::Service).await?;
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
+        // Only the app (bound to its device key) renews its tokens.
+        Some("refresh_token") if dpop_required(&client) => {
+            return refresh(&s, &headers, &form, &client, &endpoint).await;
+        }
         Some(_) => {
             return Err(BrokerError::oauth(
                 OAuthErrorCode::UnsupportedGrantType,
-                "only authorization_code",
+                "only authorization_code (and refresh_token for the app)",
             ));
         }
         None => {
@@ -82,6 +86,10 @@ pub async fn token(
 
     let bound = proof.map(|p| p.jkt);
     let token_type = if bound.is_some() { "DPoP" } else { "Bearer" };
+    let refresh_token = match &bound {
+        Some(jkt) if dpop_required(&client) => Some(s.issue_refresh_token(&grant, jkt).await?),
+        _ => None,
+    };
     let access_token = s.issue_access_token(&grant, bound).await?;
     let now = s.now();
     let wants_amr = grant.scope.contains("amr") || grant.claims.id_token.contains("amr");
@@ -109,19 +117,84 @@ pub async fn token(
         .keys
         .sign(s.cfg.signing_alg(client.id_token_alg), map, "JWT")?;
     let id_token = s.protect_for(&client, id_token).await?;
-    Ok((
+    let mut answer = json!({
+        "access_token": access_token,
+        "token_type": token_type,
+        "expires_in": s.cfg.access_token_ttl_secs,
+        "id_token": id_token,
+        "scope": grant.scope.to_string_sorted(),
+    });
+    if let Some(r) = refresh_token {
+        answer["refresh_token"] = json!(r);
+    }
+    Ok(no_store(answer))
+}
+
+/// A token response that no cache keeps.
+fn no_store(answer: serde_json::Value) -> Response {
+    (
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::PRAGMA, "no-cache"),
         ],
-        Json(json!({
-            "access_token": access_token,
-            "token_type": token_type,
-            "expires_in": s.cfg.access_token_ttl_secs,
-            "id_token": id_token,
-            "scope": grant.scope.to_string_sorted(),
-        })),
-    ))
+        Json(answer),
+    )
+        .into_response()
+}
+
+/// `grant_type=refresh_token` for the app: a DPoP proof with the key the
+/// refresh token is bound to; the token is rotated (a used one presented
+/// again, or with another key, revokes the whole grant); a disabled
+/// account gets nothing. No new ID token: the login is the same.
+async fn refresh(
+    s: &AppState,
+    headers: &HeaderMap,
+    form: &std::collections::BTreeMap<String, String>,
+    client: &ClientRecord,
+    endpoint: &str,
+) -> Result<Response, BrokerError> {
+    let proof = dpop::header(headers)?.ok_or_else(|| {
+        BrokerError::oauth(OAuthErrorCode::InvalidDpopProof, "DPoP proof required")
+    })?;
+    let proof = s.verify_dpop(proof, "POST", endpoint, None).await?;
+    let token = form.get("refresh_token").ok_or_else(|| {
+        BrokerError::oauth(OAuthErrorCode::InvalidRequest, "refresh_token missing")
+    })?;
+    let hash = sha256_hex(token);
+    let row = match s.store.use_refresh(&hash, s.now()).await? {
+        RefreshRedemption::Fresh(row) => row,
+        RefreshRedemption::Reused { grant_id } => {
+            let n = s.store.revoke_grant(&grant_id).await?;
+            tracing::warn!(client = %client.client_id, revoked = n, "refresh token reused");
+            return Err(grant_error("refresh token already used"));
+        }
+        RefreshRedemption::Invalid => return Err(grant_error("refresh token unknown or expired")),
+    };
+    if row.client_id != client.client_id || !crate::crypto::ct_eq(&row.dpop_jkt, &proof.jkt) {
+        // Someone else's token, or this one with another key: a theft.
+        s.store.revoke_grant(&row.grant_id).await?;
+        return Err(grant_error(
+            "refresh token not issued to this client and key",
+        ));
+    }
+    let grant: Grant = s.sealer.open_json(&row.data, hash.as_bytes())?;
+    let account = s
+        .store
+        .account(pivot_proto::sub::identity_hash(grant.checked_identity()).as_str())
+        .await?;
+    if account.is_some_and(|a| a.disabled_reason.is_some()) {
+        s.store.revoke_grant(&grant.grant_id).await?;
+        return Err(grant_error("the account is disabled"));
+    }
+    let refresh_token = s.issue_refresh_token(&grant, &proof.jkt).await?;
+    let access_token = s.issue_access_token(&grant, Some(proof.jkt)).await?;
+    Ok(no_store(json!({
+        "access_token": access_token,
+        "token_type": "DPoP",
+        "expires_in": s.cfg.access_token_ttl_secs,
+        "refresh_token": refresh_token,
+        "scope": grant.scope.to_string_sorted(),
+    })))
 }
 
 /// Redeems an authorization code for `client_id` (single use; a replay

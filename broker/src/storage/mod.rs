@@ -279,6 +279,39 @@ pub struct TokenRow {
     pub dpop_jkt: Option<String>,
 }
 
+/// A stored refresh token (the app's).
+#[derive(Clone, Debug)]
+pub struct RefreshRow {
+    /// Hex SHA-256 of the token.
+    pub token_hash: String,
+    /// The grant it renews.
+    pub grant_id: String,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The sealed grant.
+    pub data: Vec<u8>,
+    /// The key it is bound to (DPoP thumbprint).
+    pub dpop_jkt: String,
+    /// Issue time.
+    pub issued_at: i64,
+    /// Expiry.
+    pub expires_at: i64,
+}
+
+/// Result of using a refresh token.
+#[derive(Debug)]
+pub enum RefreshRedemption {
+    /// First use within its lifetime.
+    Fresh(RefreshRow),
+    /// Already used: the grant to revoke (a stolen token, or its thief's).
+    Reused {
+        /// The grant of the token.
+        grant_id: String,
+    },
+    /// Unknown or expired.
+    Invalid,
+}
+
 /// Partner registry: service providers and data providers.
 #[async_trait]
 pub trait ClientRepo: Send + Sync {
@@ -328,6 +361,20 @@ pub trait GrantRepo: Send + Sync {
     /// Revokes every token of a grant (and makes its unredeemed code
     /// unusable); returns how many tokens.
     async fn revoke_grant(&self, grant_id: &str) -> Result<u64, StorageError>;
+    /// Stores a refresh token.
+    async fn put_refresh(&self, row: &RefreshRow) -> Result<(), StorageError>;
+    /// Uses a refresh token atomically: only the first call gets it.
+    async fn use_refresh(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<RefreshRedemption, StorageError>;
+    /// The grant and client of a refresh token (used or not), for
+    /// revocation.
+    async fn refresh_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(String, String)>, StorageError>;
     /// Records a client-assertion `jti`; `false` when already seen.
     async fn record_jti(&self, jti: &str, expires_at: i64) -> Result<bool, StorageError>;
 }

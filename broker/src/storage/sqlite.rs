@@ -18,7 +18,8 @@ use pivot_proto::data::{DataRequest, DataScope};
 
 use super::{
     AccountRepo, ClientAuthMethod, ClientRecord, ClientRepo, ClientRole, CodeRedemption, CodeRow,
-    EncryptionAlg, GrantRepo, SessionRepo, SigningAlg, Storage, StorageError, TokenRow,
+    EncryptionAlg, GrantRepo, RefreshRedemption, RefreshRow, SessionRepo, SigningAlg, Storage,
+    StorageError, TokenRow,
 };
 
 /// SQLite-backed storage.
@@ -385,16 +386,86 @@ impl GrantRepo for SqliteStorage {
     }
 
     async fn revoke_grant(&self, grant_id: &str) -> Result<u64, StorageError> {
-        // A code of the grant not yet redeemed can no longer be.
-        sqlx::query("UPDATE codes SET used_at = 0 WHERE grant_id = ? AND used_at IS NULL")
-            .bind(grant_id)
-            .execute(&self.pool)
-            .await?;
+        // A code or refresh token of the grant not yet used can no longer be.
+        for table in ["codes", "refresh_tokens"] {
+            let q =
+                format!("UPDATE {table} SET used_at = 0 WHERE grant_id = ? AND used_at IS NULL");
+            sqlx::query(&q).bind(grant_id).execute(&self.pool).await?;
+        }
         let r = sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE grant_id = ?")
             .bind(grant_id)
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected())
+    }
+
+    async fn put_refresh(&self, t: &RefreshRow) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, grant_id, client_id, data, dpop_jkt, issued_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t.token_hash)
+        .bind(&t.grant_id)
+        .bind(&t.client_id)
+        .bind(&t.data)
+        .bind(&t.dpop_jkt)
+        .bind(t.issued_at)
+        .bind(t.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn use_refresh(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<RefreshRedemption, StorageError> {
+        let fresh = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL \
+             AND expires_at > ? \
+             RETURNING token_hash, grant_id, client_id, data, dpop_jkt, issued_at, expires_at",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(r) = fresh {
+            return Ok(RefreshRedemption::Fresh(RefreshRow {
+                token_hash: r.try_get("token_hash")?,
+                grant_id: r.try_get("grant_id")?,
+                client_id: r.try_get("client_id")?,
+                data: r.try_get("data")?,
+                dpop_jkt: r.try_get("dpop_jkt")?,
+                issued_at: r.try_get("issued_at")?,
+                expires_at: r.try_get("expires_at")?,
+            }));
+        }
+        let used = sqlx::query(
+            "SELECT grant_id FROM refresh_tokens WHERE token_hash = ? AND used_at IS NOT NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match used {
+            Some(r) => RefreshRedemption::Reused {
+                grant_id: r.try_get("grant_id")?,
+            },
+            None => RefreshRedemption::Invalid,
+        })
+    }
+
+    async fn refresh_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(String, String)>, StorageError> {
+        let r = sqlx::query("SELECT grant_id, client_id FROM refresh_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.map(|r| Ok((r.try_get("grant_id")?, r.try_get("client_id")?)))
+            .transpose()
     }
 
     async fn record_jti(&self, jti: &str, expires_at: i64) -> Result<bool, StorageError> {
@@ -450,7 +521,13 @@ impl AccountRepo for SqliteStorage {
 impl Storage for SqliteStorage {
     async fn purge_expired(&self, now: i64) -> Result<u64, StorageError> {
         let mut n = 0;
-        for table in ["sessions", "codes", "access_tokens", "assertion_jtis"] {
+        for table in [
+            "sessions",
+            "codes",
+            "access_tokens",
+            "assertion_jtis",
+            "refresh_tokens",
+        ] {
             let q = format!("DELETE FROM {table} WHERE expires_at <= ?");
             n += sqlx::query(&q)
                 .bind(now)

@@ -116,6 +116,7 @@ impl Present for String {
 pub struct AppToken {
     pub token: String,
     pub key: DeviceKey,
+    pub refresh: Option<String>,
 }
 
 impl Present for AppToken {
@@ -168,6 +169,7 @@ async fn app_token(h: &Harness, fi: &str) -> AppToken {
     AppToken {
         token: r.json()["access_token"].as_str().unwrap().to_owned(),
         key,
+        refresh: r.json()["refresh_token"].as_str().map(str::to_owned),
     }
 }
 
@@ -807,6 +809,7 @@ async fn the_app_must_bind_its_tokens_with_dpop() {
     let app = AppToken {
         token: r.json()["access_token"].as_str().unwrap().to_owned(),
         key,
+        refresh: None,
     };
     // The same proof cannot be used again.
     let code2 = app_code(&h).await;
@@ -844,6 +847,7 @@ async fn the_app_must_bind_its_tokens_with_dpop() {
     let thief = AppToken {
         token: app.token.clone(),
         key: DeviceKey::new(),
+        refresh: None,
     };
     api(&h, Method::GET, "/devices", &thief, None)
         .await
@@ -895,4 +899,129 @@ async fn the_app_must_bind_its_tokens_with_dpop() {
         .await
         .json();
     assert_eq!(d["dpop_signing_alg_values_supported"], json!(["ES256"]));
+}
+
+async fn refresh_with(h: &Harness, key: &DeviceKey, refresh: &str) -> crate::harness::Reply {
+    let proof = key.proof("POST", "http://127.0.0.1:7000/api/v2/token", None, h.now());
+    h.post_form(
+        "/api/v2/token",
+        &form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("client_id", APP),
+        ]),
+        &[(header::HeaderName::from_static("dpop"), proof.as_str())],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_app_renews_its_tokens_with_rotating_bound_refresh_tokens() {
+    let h = harness().await;
+    let app = app_token(&h, CLOSED_FI).await;
+    let first = app.refresh.clone().expect("the app gets a refresh token");
+    // An hour later the access token is long gone, the refresh token renews it.
+    h.advance(3600);
+    assert_eq!(
+        api(&h, Method::GET, "/devices", &app, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = refresh_with(&h, &app.key, &first).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["token_type"], "DPoP");
+    assert!(v.get("id_token").is_none());
+    let second = v["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second, first);
+    let renewed = AppToken {
+        token: v["access_token"].as_str().unwrap().to_owned(),
+        key: DeviceKey(app.key.0.clone()),
+        refresh: Some(second.clone()),
+    };
+    assert_eq!(
+        api(&h, Method::GET, "/devices", &renewed, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Without a proof, nothing (and the token stays usable).
+    let r = h
+        .post_form(
+            "/api/v2/token",
+            &form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &second),
+                ("client_id", APP),
+            ]),
+            &[],
+        )
+        .await;
+    r.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof");
+
+    // The first refresh token presented again (stolen and used, or used by
+    // its thief first): the whole grant ends.
+    refresh_with(&h, &app.key, &first)
+        .await
+        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+    assert_eq!(
+        api(&h, Method::GET, "/devices", &renewed, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    refresh_with(&h, &app.key, &second)
+        .await
+        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_bound_to_its_key_its_client_and_a_live_account() {
+    let h = harness().await;
+    // Another key: refused, and the grant is revoked.
+    let app = app_token(&h, CLOSED_FI).await;
+    let r = refresh_with(&h, &DeviceKey::new(), app.refresh.as_deref().unwrap()).await;
+    r.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+    assert_eq!(
+        api(&h, Method::GET, "/devices", &app, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // A disabled account renews nothing.
+    let app = app_token(&h, CLOSED_FI).await;
+    h.state
+        .store
+        .set_disabled(&own_hash(), Some("fraude"))
+        .await
+        .unwrap();
+    refresh_with(&h, &app.key, app.refresh.as_deref().unwrap())
+        .await
+        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+    h.state.store.set_disabled(&own_hash(), None).await.unwrap();
+    // Revoking the refresh token signs the app out.
+    let app = app_token(&h, CLOSED_FI).await;
+    let r = h
+        .post_form(
+            "/api/v2/token/revocation",
+            &form(&[
+                ("token", app.refresh.as_deref().unwrap()),
+                ("token_type_hint", "refresh_token"),
+                ("client_id", APP),
+            ]),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        api(&h, Method::GET, "/devices", &app, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Services get no refresh tokens and cannot use the grant.
+    let t = h.tokens(BASIC, "openid").await;
+    assert!(t.get("refresh_token").is_none());
+    h.token_basic(
+        BASIC,
+        &[("grant_type", "refresh_token"), ("refresh_token", "x")],
+    )
+    .await
+    .assert_oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
 }

@@ -33,9 +33,12 @@ mkdir -p "$CARGO_TARGET_DIR"
 # --- Debian packages ----------------------------------------------------------
 # Build: pkg-config and libssl-dev (openssl-sys, via josekit), libsqlite3-dev.
 # Browser test: Debian's chromium, and a font so that screenshots show text.
+# The app shell (src-tauri, Tauri 2): WebKitGTK 4.1 and friends; keyutils
+# (`keyctl session`) to test the real secret store.
 debs=(pkg-config libssl-dev libsqlite3-dev)
 if [[ "$profile" == test ]]; then
   debs+=(chromium fonts-liberation)
+  debs+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev keyutils)
 fi
 
 deb_installed() {

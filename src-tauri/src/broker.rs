@@ -1,0 +1,249 @@
+//! A small client of the broker's citizen-space API
+//! (`{broker}/api/v2/citizen/...`): every request carries the DPoP-bound
+//! access token (`Authorization: DPoP <token>`) and a fresh proof (`DPoP`).
+
+use pivot_proto::citizen::{
+    DeviceView, FraudReportAck, FraudReportRequest, HistoryPage, PreferencesUpdate, PreferencesView,
+};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::device_key::DeviceKey;
+use crate::error::AppError;
+
+/// The path of the citizen-space API under the broker's URL.
+pub const CITIZEN_API: &str = "api/v2/citizen/";
+
+/// What a request needs to prove who sends it.
+#[derive(Clone, Copy)]
+pub struct Credentials<'a> {
+    /// The access token (DPoP-bound).
+    pub access_token: &'a str,
+    /// The device key the token is bound to.
+    pub key: &'a DeviceKey,
+    /// Now, for the proof's `iat`.
+    pub now: i64,
+}
+
+/// The client.
+#[derive(Clone, Debug)]
+pub struct BrokerClient {
+    http: reqwest::Client,
+    api: Url,
+}
+
+impl BrokerClient {
+    /// A client of the broker at `broker` (e.g. `https://pivot.example/`).
+    ///
+    /// # Errors
+    /// [`AppError::Invalid`] if `broker` cannot be a base URL.
+    pub fn new(broker: &Url) -> Result<Self, AppError> {
+        let mut base = broker.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        let api = base
+            .join(CITIZEN_API)
+            .map_err(|e| AppError::Invalid(format!("adresse du service invalide : {e}")))?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(AppError::internal)?;
+        Ok(Self { http, api })
+    }
+
+    /// The history of the last six months.
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn history(&self, creds: Credentials<'_>) -> Result<HistoryPage, AppError> {
+        self.json(Method::GET, "history", None::<&()>, creds).await
+    }
+
+    /// The preferences.
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn preferences(&self, creds: Credentials<'_>) -> Result<PreferencesView, AppError> {
+        self.json(Method::GET, "preferences", None::<&()>, creds)
+            .await
+    }
+
+    /// Changes the preferences.
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn update_preferences(
+        &self,
+        update: &PreferencesUpdate,
+        creds: Credentials<'_>,
+    ) -> Result<PreferencesView, AppError> {
+        self.json(Method::PATCH, "preferences", Some(update), creds)
+            .await
+    }
+
+    /// The devices that logged the citizen in.
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn devices(&self, creds: Credentials<'_>) -> Result<Vec<DeviceView>, AppError> {
+        self.json(Method::GET, "devices", None::<&()>, creds).await
+    }
+
+    /// Forgets a device.
+    ///
+    /// # Errors
+    /// See [`AppError`]; an id that is not a plain token is [`AppError::Invalid`].
+    pub async fn forget_device(&self, id: &str, creds: Credentials<'_>) -> Result<(), AppError> {
+        let valid = !id.is_empty()
+            && id.len() <= 128
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(AppError::Invalid("appareil inconnu".into()));
+        }
+        self.send(Method::DELETE, &format!("devices/{id}"), None::<&()>, creds)
+            .await
+            .map(drop)
+    }
+
+    /// Sends a fraud report.
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn report(
+        &self,
+        report: &FraudReportRequest,
+        creds: Credentials<'_>,
+    ) -> Result<FraudReportAck, AppError> {
+        self.json(Method::POST, "reports", Some(report), creds)
+            .await
+    }
+
+    async fn json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        creds: Credentials<'_>,
+    ) -> Result<T, AppError> {
+        let response = self.send(method, path, body, creds).await?;
+        response.json().await.map_err(|e| {
+            AppError::internal(format!("unexpected answer from the broker for {path}: {e}"))
+        })
+    }
+
+    async fn send<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        creds: Credentials<'_>,
+    ) -> Result<reqwest::Response, AppError> {
+        let url = self.api.join(path).map_err(AppError::internal)?;
+        let jti = creds.key.new_jti()?;
+        let proof = creds.key.proof(
+            method.as_str(),
+            &url,
+            Some(creds.access_token),
+            creds.now,
+            &jti,
+        )?;
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("Authorization", format!("DPoP {}", creds.access_token))
+            .header("DPoP", proof)
+            .header("Accept", "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let message = response
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|v| {
+                ["error_description", "message"]
+                    .into_iter()
+                    .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_owned))
+            })
+            .filter(|m| !m.trim().is_empty());
+        Err(status_error(status, message))
+    }
+}
+
+/// A failure before any answer: the broker is out of reach.
+fn transport_error(e: reqwest::Error) -> AppError {
+    if e.is_connect() || e.is_timeout() || e.is_request() {
+        AppError::Offline
+    } else {
+        AppError::internal(e)
+    }
+}
+
+/// An error answer of the broker.
+fn status_error(status: StatusCode, message: Option<String>) -> AppError {
+    match status {
+        StatusCode::UNAUTHORIZED => AppError::SessionExpired,
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+            AppError::Invalid(message.unwrap_or_else(|| "la demande n'est pas valide".into()))
+        }
+        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+            AppError::Offline
+        }
+        s if s.is_client_error() => {
+            AppError::Refused(message.unwrap_or_else(|| "le service a refusé l'opération".into()))
+        }
+        s => AppError::internal(format!("broker answered {s}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_errors() {
+        assert!(matches!(
+            status_error(StatusCode::UNAUTHORIZED, None),
+            AppError::SessionExpired
+        ));
+        assert!(matches!(
+            status_error(StatusCode::SERVICE_UNAVAILABLE, None),
+            AppError::Offline
+        ));
+        assert!(matches!(
+            status_error(StatusCode::FORBIDDEN, Some("Compte désactivé".into())),
+            AppError::Refused(m) if m == "Compte désactivé"
+        ));
+        assert!(matches!(
+            status_error(StatusCode::BAD_REQUEST, None),
+            AppError::Invalid(_)
+        ));
+        assert!(matches!(
+            status_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some("stack trace".into())
+            ),
+            AppError::Internal(_)
+        ));
+    }
+
+    #[test]
+    fn the_api_sits_under_the_broker_path() {
+        let c = BrokerClient::new(&Url::parse("https://b.example/pivot").unwrap()).unwrap();
+        assert_eq!(c.api.as_str(), "https://b.example/pivot/api/v2/citizen/");
+        assert_eq!(
+            c.api.join("devices/d1").unwrap().as_str(),
+            "https://b.example/pivot/api/v2/citizen/devices/d1"
+        );
+    }
+}

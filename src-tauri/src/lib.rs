@@ -1,0 +1,43 @@
+//! Pivot's citizen app shell (Tauri 2): the commands the Yew interface
+//! (`ui/`) invokes, over a state holding the device key (DPoP, RFC 9449), the
+//! secret store, the broker client and the deep links received.
+
+pub mod broker;
+pub mod clock;
+pub mod commands;
+pub mod deeplinks;
+pub mod device_key;
+pub mod error;
+pub mod secret_store;
+pub mod state;
+
+
+#[cfg(desktop)]
+pub mod desktop;
+
+pub use error::AppError;
+pub use state::{AppConfig, AppState, Tokens};
+
+use tauri::{Builder, Runtime};
+
+/// Registers the state and the commands on `builder` (the real runtime in
+/// `main`, Tauri's mock runtime in tests).
+#[must_use]
+pub fn run<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::sign_in,
+            commands::sign_out,
+            commands::history,
+            commands::preferences,
+            commands::update_preferences,
+            commands::devices,
+            commands::forget_device,
+            commands::trust_device,
+            commands::report,
+            commands::pending_request,
+            commands::choose_fi,
+            commands::consent,
+        ])
+}

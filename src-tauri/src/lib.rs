@@ -11,6 +11,8 @@ pub mod error;
 pub mod secret_store;
 pub mod state;
 
+#[cfg(test)]
+mod command_tests;
 
 #[cfg(desktop)]
 pub mod desktop;

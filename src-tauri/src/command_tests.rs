@@ -1,0 +1,320 @@
+//! The commands on Tauri's mock runtime, against a fake broker (a small axum
+//! server in the test) that checks the DPoP-bound request.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State as AxumState};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use pivot_proto::citizen::{
+    FraudReportAck, FraudReportRequest, HistoryKind, HistoryPage, PreferencesUpdate,
+    PreferencesView,
+};
+use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+use serde_json::{Value, json};
+use tauri::Manager as _;
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use url::Url;
+
+use crate::clock::FixedClock;
+use crate::device_key::ath;
+use crate::secret_store::{MemoryStore, SecretStore};
+use crate::state::REFRESH_TOKEN;
+use crate::{AppConfig, AppState, Tokens, commands};
+
+const NOW: i64 = 1_750_000_000;
+const GOOD: &str = "good-token";
+
+/// The fake broker: its origin, and the runtime serving it.
+struct FakeBroker {
+    origin: Url,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn history_page() -> HistoryPage {
+    serde_json::from_value(json!({
+        "since": NOW - 100,
+        "entries": [{
+            "reference": "r-1", "kind": "connection", "at": NOW - 50,
+            "service": "Démo FS", "identity_provider": "impots", "acr": null,
+            "data": [], "data_provider": null
+        }]
+    }))
+    .unwrap()
+}
+
+/// Checks `Authorization: DPoP <token>` and the proof as RFC 9449 asks.
+#[allow(clippy::result_large_err)] // An axum response, as handlers return it.
+fn check_dpop(
+    origin: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<(), Response> {
+    let unauthorized = |why: &str| {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_token", "error_description": why})),
+        )
+            .into_response()
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let token = header("authorization")
+        .and_then(|a| a.strip_prefix("DPoP "))
+        .ok_or_else(|| unauthorized("no DPoP token"))?;
+    if token != GOOD {
+        return Err(unauthorized("expired"));
+    }
+    let proof = header("dpop").ok_or_else(|| unauthorized("no proof"))?;
+    let parts: Vec<&str> = proof.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let decode = |p: &str| serde_json::from_slice::<Value>(&B64.decode(p).unwrap()).unwrap();
+    let (h, c) = (decode(parts[0]), decode(parts[1]));
+    assert_eq!(h["typ"], "dpop+jwt");
+    assert_eq!(h["alg"], "ES256");
+    assert_eq!(c["htm"], method.as_str());
+    assert_eq!(
+        c["htu"],
+        format!("{origin}{}", uri.path().trim_start_matches('/'))
+    );
+    assert_eq!(c["iat"], NOW);
+    assert_eq!(c["ath"], ath(token));
+    assert!(c["jti"].as_str().is_some_and(|j| j.len() >= 16));
+    let coord = |k: &str| B64.decode(h["jwk"][k].as_str().unwrap()).unwrap();
+    let point = [vec![4u8], coord("x"), coord("y")].concat();
+    UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+        .verify(
+            format!("{}.{}", parts[0], parts[1]).as_bytes(),
+            &B64.decode(parts[2]).unwrap(),
+        )
+        .map_err(|_| unauthorized("bad signature"))?;
+    Ok(())
+}
+
+fn fake_broker() -> FakeBroker {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let origin = format!("http://{}/", listener.local_addr().unwrap());
+    let o = Arc::new(origin.clone());
+    let router = axum::Router::new()
+        .route(
+            "/api/v2/citizen/history",
+            get(|AxumState(o): AxumState<Arc<String>>, m: Method, u: Uri, h: HeaderMap| async move {
+                check_dpop(&o, &m, &u, &h).map(|()| Json(history_page()))
+            }),
+        )
+        .route(
+            "/api/v2/citizen/preferences",
+            get(|AxumState(o): AxumState<Arc<String>>, m: Method, u: Uri, h: HeaderMap| async move {
+                check_dpop(&o, &m, &u, &h).map(|()| {
+                    Json(json!({"identity_providers": [], "connection_alerts": true}))
+                })
+            })
+            .patch(
+                |AxumState(o): AxumState<Arc<String>>, m: Method, u: Uri, h: HeaderMap, Json(up): Json<PreferencesUpdate>| async move {
+                    check_dpop(&o, &m, &u, &h).map(|()| {
+                        Json(json!({"identity_providers": [], "connection_alerts": up.connection_alerts.unwrap_or(true)}))
+                    })
+                },
+            ),
+        )
+        .route(
+            "/api/v2/citizen/devices/{id}",
+            delete(|AxumState(o): AxumState<Arc<String>>, Path(id): Path<String>, m: Method, u: Uri, h: HeaderMap| async move {
+                check_dpop(&o, &m, &u, &h)?;
+                if id == "d-1" {
+                    Ok(StatusCode::NO_CONTENT)
+                } else {
+                    Err((StatusCode::NOT_FOUND, Json(json!({"error": "not_found", "error_description": "Appareil inconnu"}))).into_response())
+                }
+            }),
+        )
+        .route(
+            "/api/v2/citizen/reports",
+            axum::routing::post(|AxumState(o): AxumState<Arc<String>>, m: Method, u: Uri, h: HeaderMap, Json(r): Json<FraudReportRequest>| async move {
+                check_dpop(&o, &m, &u, &h).map(|()| {
+                    Json(FraudReportAck { reference: r.reference.unwrap_or_else(|| "rep-1".into()), received_at: NOW })
+                })
+            }),
+        )
+        .with_state(o);
+    runtime.spawn(async move { axum::serve(listener, router).await });
+    FakeBroker {
+        origin: Url::parse(&origin).unwrap(),
+        _runtime: runtime,
+    }
+}
+
+fn app(broker: &Url, token: Option<&str>) -> (tauri::App<MockRuntime>, Arc<MemoryStore>) {
+    let store = Arc::new(MemoryStore::default());
+    let config = AppConfig {
+        broker: broker.clone(),
+    };
+    let state = AppState::new(&config, store.clone(), Arc::new(FixedClock(NOW))).unwrap();
+    if let Some(token) = token {
+        state
+            .set_session(Tokens {
+                access_token: token.into(),
+                refresh_token: Some("refresh-1".into()),
+            })
+            .unwrap();
+    }
+    let app = crate::run(mock_builder(), state)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    (app, store)
+}
+
+/// Invokes `cmd` through the IPC as the interface does.
+fn invoke(app: &tauri::App<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let webview = match app.get_webview_window("main") {
+        Some(w) => w,
+        None => tauri::WebviewWindowBuilder::new(app, "main", Default::default())
+            .build()
+            .unwrap(),
+    };
+    get_ipc_response(
+        &webview,
+        tauri::webview::InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn history_reaches_the_broker_with_a_dpop_proof() {
+    let broker = fake_broker();
+    let (app, _) = app(&broker.origin, Some(GOOD));
+    let page = invoke(&app, "history", json!({})).unwrap();
+    let page: HistoryPage = serde_json::from_value(page).unwrap();
+    assert_eq!(page, history_page());
+    assert_eq!(page.entries[0].kind, HistoryKind::Connection);
+}
+
+#[test]
+fn a_refused_token_is_session_expired_and_ends_the_session() {
+    let broker = fake_broker();
+    let (app, _) = app(&broker.origin, Some("old-token"));
+    let err = invoke(&app, "history", json!({})).unwrap_err();
+    assert_eq!(err["code"], "session_expired");
+    assert!(err["message"].as_str().unwrap().contains("session"));
+    assert!(!app.state::<AppState>().signed_in().unwrap());
+    // Without a session nothing is sent.
+    let err = invoke(&app, "devices", json!({})).unwrap_err();
+    assert_eq!(err["code"], "session_expired");
+}
+
+#[test]
+fn an_unreachable_broker_is_offline() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let origin = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    let (app, _) = app(&origin, Some(GOOD));
+    let err = invoke(&app, "history", json!({})).unwrap_err();
+    assert_eq!(err["code"], "offline");
+}
+
+#[test]
+fn preferences_devices_and_reports_go_through() {
+    let broker = fake_broker();
+    let (app, _) = app(&broker.origin, Some(GOOD));
+    let view: PreferencesView =
+        serde_json::from_value(invoke(&app, "preferences", json!({})).unwrap()).unwrap();
+    assert!(view.connection_alerts);
+    let view = invoke(
+        &app,
+        "update_preferences",
+        json!({"update": {"blocked_fis": null, "connection_alerts": false}}),
+    )
+    .unwrap();
+    assert_eq!(view["connection_alerts"], false);
+
+    assert_eq!(
+        invoke(&app, "forget_device", json!({"deviceId": "d-1"})).unwrap(),
+        Value::Null
+    );
+    let err = invoke(&app, "forget_device", json!({"deviceId": "d-2"})).unwrap_err();
+    assert_eq!(
+        err,
+        json!({"code": "refused", "message": "Appareil inconnu"})
+    );
+    let err = invoke(&app, "forget_device", json!({"deviceId": "../preferences"})).unwrap_err();
+    assert_eq!(err["code"], "invalid");
+
+    let report = json!({"report": {"reference": "r-1", "contact_email": "angela@example.fr", "message": "Ce n'était pas moi."}});
+    let ack: FraudReportAck =
+        serde_json::from_value(invoke(&app, "report", report).unwrap()).unwrap();
+    assert_eq!(ack.reference, "r-1");
+    let bad = json!({"report": {"contact_email": "nope", "message": "x"}});
+    assert_eq!(invoke(&app, "report", bad).unwrap_err()["code"], "invalid");
+}
+
+#[test]
+fn sign_out_forgets_the_tokens() {
+    let broker = fake_broker();
+    let (app, store) = app(&broker.origin, Some(GOOD));
+    assert!(store.get(REFRESH_TOKEN).unwrap().is_some());
+    assert_eq!(invoke(&app, "sign_out", json!({})).unwrap(), Value::Null);
+    assert_eq!(store.get(REFRESH_TOKEN).unwrap(), None);
+    assert_eq!(
+        invoke(&app, "history", json!({})).unwrap_err()["code"],
+        "session_expired"
+    );
+}
+
+#[test]
+fn unfinished_commands_say_so() {
+    let broker = fake_broker();
+    let (app, _) = app(&broker.origin, None);
+    assert_eq!(
+        invoke(&app, "pending_request", json!({})).unwrap(),
+        Value::Null
+    );
+    for (cmd, args) in [
+        ("sign_in", json!({})),
+        ("trust_device", json!({})),
+        ("choose_fi", json!({"requestId": "r", "fiId": "impots"})),
+        ("consent", json!({"requestId": "r", "scopes": ["openid"]})),
+    ] {
+        let err = invoke(&app, cmd, args).unwrap_err();
+        assert_eq!(err["code"], "invalid", "{cmd}");
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .contains("pas encore disponible"),
+            "{cmd}"
+        );
+    }
+}
+
+#[test]
+fn commands_can_be_called_with_the_managed_state() {
+    let broker = fake_broker();
+    let (app, _) = app(&broker.origin, Some(GOOD));
+    let page = tauri::async_runtime::block_on(commands::history(app.state::<AppState>())).unwrap();
+    assert_eq!(page, history_page());
+}

@@ -16,6 +16,27 @@ use crate::error::AppError;
 /// The path of the citizen-space API under the broker's URL.
 pub const CITIZEN_API: &str = "api/v2/citizen/";
 
+/// The path of the token endpoint under the broker's URL.
+pub const TOKEN_ENDPOINT: &str = "api/v2/token";
+
+/// The token endpoint's answer to a refresh.
+#[derive(Clone, serde::Deserialize)]
+pub struct TokenAnswer {
+    /// The new access token.
+    pub access_token: String,
+    /// `DPoP` for the app.
+    pub token_type: String,
+    /// The new refresh token (the old one is spent).
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for TokenAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenAnswer([redacted])")
+    }
+}
+
 /// What a request needs to prove who sends it.
 #[derive(Clone, Copy)]
 pub struct Credentials<'a> {
@@ -32,6 +53,7 @@ pub struct Credentials<'a> {
 pub struct BrokerClient {
     http: reqwest::Client,
     api: Url,
+    token: Url,
 }
 
 impl BrokerClient {
@@ -47,11 +69,63 @@ impl BrokerClient {
         let api = base
             .join(CITIZEN_API)
             .map_err(|e| AppError::Invalid(format!("adresse du service invalide : {e}")))?;
+        let token = base
+            .join(TOKEN_ENDPOINT)
+            .map_err(|e| AppError::Invalid(format!("adresse du service invalide : {e}")))?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(AppError::internal)?;
-        Ok(Self { http, api })
+        Ok(Self { http, api, token })
+    }
+
+    /// Renews the tokens with `refresh_token` (RFC 6749 section 6) and a DPoP
+    /// proof of `key` (no `ath`). A refused refresh token is
+    /// [`AppError::SessionExpired`]: the citizen signs in again.
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn refresh(
+        &self,
+        client_id: &str,
+        refresh_token: &str,
+        key: &DeviceKey,
+        now: i64,
+    ) -> Result<TokenAnswer, AppError> {
+        let jti = key.new_jti()?;
+        let proof = key.proof("POST", &self.token, None, now, &jti)?;
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client_id),
+        ];
+        let response = self
+            .http
+            .post(self.token.clone())
+            .header("DPoP", proof)
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        if matches!(status, StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED) {
+            return Err(AppError::SessionExpired);
+        }
+        if !status.is_success() {
+            return Err(status_error(status, None));
+        }
+        let answer: TokenAnswer = response
+            .json()
+            .await
+            .map_err(|e| AppError::internal(format!("unexpected token answer: {e}")))?;
+        if !answer.token_type.eq_ignore_ascii_case("DPoP") {
+            return Err(AppError::internal(format!(
+                "token type {} instead of DPoP",
+                answer.token_type
+            )));
+        }
+        Ok(answer)
     }
 
     /// The history of the last six months.

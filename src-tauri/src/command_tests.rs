@@ -49,7 +49,45 @@ fn history_page() -> HistoryPage {
     .unwrap()
 }
 
-/// Checks `Authorization: DPoP <token>` and the proof as RFC 9449 asks.
+/// Checks the DPoP proof of a request as RFC 9449 asks (`ath` for `token`).
+fn proof_is_valid(
+    origin: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    token: Option<&str>,
+) -> bool {
+    let Some(proof) = headers.get("dpop").and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let parts: Vec<&str> = proof.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let decode = |p: &str| serde_json::from_slice::<Value>(&B64.decode(p).unwrap()).unwrap();
+    let (h, c) = (decode(parts[0]), decode(parts[1]));
+    assert_eq!(h["typ"], "dpop+jwt");
+    assert_eq!(h["alg"], "ES256");
+    assert_eq!(c["htm"], method.as_str());
+    assert_eq!(
+        c["htu"],
+        format!("{origin}{}", uri.path().trim_start_matches('/'))
+    );
+    assert_eq!(c["iat"], NOW);
+    assert_eq!(
+        c.get("ath").and_then(Value::as_str),
+        token.map(ath).as_deref()
+    );
+    assert!(c["jti"].as_str().is_some_and(|j| j.len() >= 16));
+    let coord = |k: &str| B64.decode(h["jwk"][k].as_str().unwrap()).unwrap();
+    let point = [vec![4u8], coord("x"), coord("y")].concat();
+    UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+        .verify(
+            format!("{}.{}", parts[0], parts[1]).as_bytes(),
+            &B64.decode(parts[2]).unwrap(),
+        )
+        .is_ok()
+}
+
+/// Checks `Authorization: DPoP <token>` and its proof.
 #[allow(clippy::result_large_err)] // An axum response, as handlers return it.
 fn check_dpop(
     origin: &str,
@@ -64,37 +102,40 @@ fn check_dpop(
         )
             .into_response()
     };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let token = header("authorization")
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
         .and_then(|a| a.strip_prefix("DPoP "))
         .ok_or_else(|| unauthorized("no DPoP token"))?;
     if token != GOOD {
         return Err(unauthorized("expired"));
     }
-    let proof = header("dpop").ok_or_else(|| unauthorized("no proof"))?;
-    let parts: Vec<&str> = proof.split('.').collect();
-    assert_eq!(parts.len(), 3);
-    let decode = |p: &str| serde_json::from_slice::<Value>(&B64.decode(p).unwrap()).unwrap();
-    let (h, c) = (decode(parts[0]), decode(parts[1]));
-    assert_eq!(h["typ"], "dpop+jwt");
-    assert_eq!(h["alg"], "ES256");
-    assert_eq!(c["htm"], method.as_str());
-    assert_eq!(
-        c["htu"],
-        format!("{origin}{}", uri.path().trim_start_matches('/'))
-    );
-    assert_eq!(c["iat"], NOW);
-    assert_eq!(c["ath"], ath(token));
-    assert!(c["jti"].as_str().is_some_and(|j| j.len() >= 16));
-    let coord = |k: &str| B64.decode(h["jwk"][k].as_str().unwrap()).unwrap();
-    let point = [vec![4u8], coord("x"), coord("y")].concat();
-    UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
-        .verify(
-            format!("{}.{}", parts[0], parts[1]).as_bytes(),
-            &B64.decode(parts[2]).unwrap(),
-        )
-        .map_err(|_| unauthorized("bad signature"))?;
+    if !proof_is_valid(origin, method, uri, headers, Some(token)) {
+        return Err(unauthorized("bad proof"));
+    }
     Ok(())
+}
+
+/// The token endpoint: `refresh-1` is good once and becomes `refresh-2`.
+async fn token_endpoint(
+    AxumState(o): AxumState<Arc<String>>,
+    m: Method,
+    u: Uri,
+    h: HeaderMap,
+    axum::Form(form): axum::Form<std::collections::BTreeMap<String, String>>,
+) -> Response {
+    assert!(proof_is_valid(&o, &m, &u, &h, None));
+    assert_eq!(form["grant_type"], "refresh_token");
+    assert_eq!(form["client_id"], "sandbox-app");
+    if form["refresh_token"] == "refresh-1" {
+        Json(json!({"access_token": GOOD, "token_type": "DPoP", "expires_in": 300, "refresh_token": "refresh-2"})).into_response()
+    } else {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_grant"})),
+        )
+            .into_response()
+    }
 }
 
 fn fake_broker() -> FakeBroker {
@@ -109,6 +150,7 @@ fn fake_broker() -> FakeBroker {
     let origin = format!("http://{}/", listener.local_addr().unwrap());
     let o = Arc::new(origin.clone());
     let router = axum::Router::new()
+        .route("/api/v2/token", axum::routing::post(token_endpoint))
         .route(
             "/api/v2/citizen/history",
             get(|AxumState(o): AxumState<Arc<String>>, m: Method, u: Uri, h: HeaderMap| async move {
@@ -157,19 +199,26 @@ fn fake_broker() -> FakeBroker {
     }
 }
 
-fn app(broker: &Url, token: Option<&str>) -> (tauri::App<MockRuntime>, Arc<MemoryStore>) {
+fn app(
+    broker: &Url,
+    token: Option<&str>,
+    refresh: Option<&str>,
+) -> (tauri::App<MockRuntime>, Arc<MemoryStore>) {
     let store = Arc::new(MemoryStore::default());
     let config = AppConfig {
         broker: broker.clone(),
+        client_id: crate::state::SANDBOX_CLIENT_ID.into(),
     };
     let state = AppState::new(&config, store.clone(), Arc::new(FixedClock(NOW))).unwrap();
     if let Some(token) = token {
         state
             .set_session(Tokens {
                 access_token: token.into(),
-                refresh_token: Some("refresh-1".into()),
+                refresh_token: refresh.map(Into::into),
             })
             .unwrap();
+    } else if let Some(refresh) = refresh {
+        store.set(REFRESH_TOKEN, refresh.as_bytes()).unwrap();
     }
     let app = crate::run(mock_builder(), state)
         .build(mock_context(noop_assets()))
@@ -203,7 +252,7 @@ fn invoke(app: &tauri::App<MockRuntime>, cmd: &str, args: Value) -> Result<Value
 #[test]
 fn history_reaches_the_broker_with_a_dpop_proof() {
     let broker = fake_broker();
-    let (app, _) = app(&broker.origin, Some(GOOD));
+    let (app, _) = app(&broker.origin, Some(GOOD), Some("refresh-1"));
     let page = invoke(&app, "history", json!({})).unwrap();
     let page: HistoryPage = serde_json::from_value(page).unwrap();
     assert_eq!(page, history_page());
@@ -213,8 +262,10 @@ fn history_reaches_the_broker_with_a_dpop_proof() {
 #[test]
 fn a_refused_token_is_session_expired_and_ends_the_session() {
     let broker = fake_broker();
-    let (app, _) = app(&broker.origin, Some("old-token"));
+    let (app, store) = app(&broker.origin, Some("old-token"), Some("spent"));
     let err = invoke(&app, "history", json!({})).unwrap_err();
+    // The refresh token was refused too: it is forgotten.
+    assert_eq!(store.get(REFRESH_TOKEN).unwrap(), None);
     assert_eq!(err["code"], "session_expired");
     assert!(err["message"].as_str().unwrap().contains("session"));
     assert!(!app.state::<AppState>().signed_in().unwrap());
@@ -232,7 +283,7 @@ fn an_unreachable_broker_is_offline() {
         .unwrap()
         .port();
     let origin = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-    let (app, _) = app(&origin, Some(GOOD));
+    let (app, _) = app(&origin, Some(GOOD), None);
     let err = invoke(&app, "history", json!({})).unwrap_err();
     assert_eq!(err["code"], "offline");
 }
@@ -240,7 +291,7 @@ fn an_unreachable_broker_is_offline() {
 #[test]
 fn preferences_devices_and_reports_go_through() {
     let broker = fake_broker();
-    let (app, _) = app(&broker.origin, Some(GOOD));
+    let (app, _) = app(&broker.origin, Some(GOOD), Some("refresh-1"));
     let view: PreferencesView =
         serde_json::from_value(invoke(&app, "preferences", json!({})).unwrap()).unwrap();
     assert!(view.connection_alerts);
@@ -275,7 +326,7 @@ fn preferences_devices_and_reports_go_through() {
 #[test]
 fn sign_out_forgets_the_tokens() {
     let broker = fake_broker();
-    let (app, store) = app(&broker.origin, Some(GOOD));
+    let (app, store) = app(&broker.origin, Some(GOOD), Some("refresh-1"));
     assert!(store.get(REFRESH_TOKEN).unwrap().is_some());
     assert_eq!(invoke(&app, "sign_out", json!({})).unwrap(), Value::Null);
     assert_eq!(store.get(REFRESH_TOKEN).unwrap(), None);
@@ -288,7 +339,7 @@ fn sign_out_forgets_the_tokens() {
 #[test]
 fn unfinished_commands_say_so() {
     let broker = fake_broker();
-    let (app, _) = app(&broker.origin, None);
+    let (app, _) = app(&broker.origin, None, None);
     assert_eq!(
         invoke(&app, "pending_request", json!({})).unwrap(),
         Value::Null
@@ -314,7 +365,42 @@ fn unfinished_commands_say_so() {
 #[test]
 fn commands_can_be_called_with_the_managed_state() {
     let broker = fake_broker();
-    let (app, _) = app(&broker.origin, Some(GOOD));
+    let (app, _) = app(&broker.origin, Some(GOOD), Some("refresh-1"));
     let page = tauri::async_runtime::block_on(commands::history(app.state::<AppState>())).unwrap();
     assert_eq!(page, history_page());
+}
+
+#[test]
+fn a_refused_access_token_is_renewed_once_with_the_refresh_token() {
+    let broker = fake_broker();
+    let (app, store) = app(&broker.origin, Some("old-token"), Some("refresh-1"));
+    let page = invoke(&app, "history", json!({})).unwrap();
+    assert_eq!(
+        serde_json::from_value::<HistoryPage>(page).unwrap(),
+        history_page()
+    );
+    // The rotated refresh token replaced the spent one.
+    assert_eq!(
+        store.get(REFRESH_TOKEN).unwrap().as_deref(),
+        Some(b"refresh-2".as_slice())
+    );
+    // The renewed access token serves the next calls.
+    invoke(&app, "preferences", json!({})).unwrap();
+    assert_eq!(
+        store.get(REFRESH_TOKEN).unwrap().as_deref(),
+        Some(b"refresh-2".as_slice())
+    );
+}
+
+#[test]
+fn after_a_restart_the_stored_refresh_token_opens_the_session() {
+    let broker = fake_broker();
+    let (app, store) = app(&broker.origin, None, Some("refresh-1"));
+    assert!(!app.state::<AppState>().signed_in().unwrap());
+    invoke(&app, "preferences", json!({})).unwrap();
+    assert!(app.state::<AppState>().signed_in().unwrap());
+    assert_eq!(
+        store.get(REFRESH_TOKEN).unwrap().as_deref(),
+        Some(b"refresh-2".as_slice())
+    );
 }

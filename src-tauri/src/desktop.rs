@@ -5,12 +5,12 @@
 use url::Url;
 
 use crate::error::AppError;
-use crate::state::{AppConfig, AppState};
+use crate::state::{AppConfig, AppState, SANDBOX_CLIENT_ID};
 
 /// The broker used when `PIVOT_BROKER_URL` is not set: the local sandbox.
 pub const DEFAULT_BROKER: &str = "http://127.0.0.1:7000/";
 
-/// The configuration from `PIVOT_BROKER_URL`.
+/// The configuration from `PIVOT_BROKER_URL` (the client id is the sandbox's).
 ///
 /// # Errors
 /// [`AppError::Invalid`] if the URL does not parse.
@@ -18,7 +18,10 @@ pub fn config_from_env(var: Option<String>) -> Result<AppConfig, AppError> {
     let raw = var.unwrap_or_else(|| DEFAULT_BROKER.to_owned());
     let broker = Url::parse(&raw)
         .map_err(|e| AppError::Invalid(format!("PIVOT_BROKER_URL invalide ({raw}) : {e}")))?;
-    Ok(AppConfig { broker })
+    Ok(AppConfig {
+        broker,
+        client_id: SANDBOX_CLIENT_ID.to_owned(),
+    })
 }
 
 /// Reads the links among `args` (the program name excluded); a refused link

@@ -24,7 +24,12 @@ pub const REFRESH_TOKEN: &str = "refresh-token";
 pub struct AppConfig {
     /// The broker's URL (`https://pivot.example/`).
     pub broker: Url,
+    /// The app's client id at the broker (`sandbox-app` in the sandbox).
+    pub client_id: String,
 }
+
+/// The app's client id in the sandbox.
+pub const SANDBOX_CLIENT_ID: &str = "sandbox-app";
 
 /// The citizen's tokens for "Mon espace".
 #[derive(Clone)]
@@ -48,7 +53,32 @@ pub struct AppState {
     store: Arc<dyn SecretStore>,
     clock: Arc<dyn Clock>,
     session: Mutex<Option<Tokens>>,
+    /// Held while renewing: a refresh token is spent at first use, so two
+    /// renewals at once would look like a theft to the broker.
+    renewing: tokio::sync::Mutex<()>,
+    client_id: String,
     links: DeepLinks,
+}
+
+/// Calls the broker with the access token; when it is refused, renews the
+/// tokens once and calls again.
+macro_rules! with_renewal {
+    ($self:ident, |$creds:ident| $call:expr) => {{
+        let token = $self.access_token().await?;
+        let first = {
+            let $creds = $self.creds(&token);
+            $call.await
+        };
+        match first {
+            Err(AppError::SessionExpired) => {
+                let token = $self.renew(Some(&token)).await?;
+                let $creds = $self.creds(&token);
+                let again = $call.await;
+                $self.after(again)
+            }
+            other => other,
+        }
+    }};
 }
 
 impl AppState {
@@ -69,6 +99,8 @@ impl AppState {
             store,
             clock,
             session: Mutex::new(None),
+            renewing: tokio::sync::Mutex::new(()),
+            client_id: config.client_id.clone(),
             links: DeepLinks::new(vec![config.broker.clone()]),
         })
     }
@@ -121,9 +153,7 @@ impl AppState {
     /// # Errors
     /// See [`AppError`].
     pub async fn history(&self) -> Result<HistoryPage, AppError> {
-        let token = self.access_token()?;
-        let r = self.broker.history(self.creds(&token)).await;
-        self.after(r)
+        with_renewal!(self, |creds| self.broker.history(creds))
     }
 
     /// The preferences.
@@ -131,9 +161,7 @@ impl AppState {
     /// # Errors
     /// See [`AppError`].
     pub async fn preferences(&self) -> Result<PreferencesView, AppError> {
-        let token = self.access_token()?;
-        let r = self.broker.preferences(self.creds(&token)).await;
-        self.after(r)
+        with_renewal!(self, |creds| self.broker.preferences(creds))
     }
 
     /// Changes the preferences.
@@ -144,12 +172,7 @@ impl AppState {
         &self,
         update: &PreferencesUpdate,
     ) -> Result<PreferencesView, AppError> {
-        let token = self.access_token()?;
-        let r = self
-            .broker
-            .update_preferences(update, self.creds(&token))
-            .await;
-        self.after(r)
+        with_renewal!(self, |creds| self.broker.update_preferences(update, creds))
     }
 
     /// The devices.
@@ -157,9 +180,7 @@ impl AppState {
     /// # Errors
     /// See [`AppError`].
     pub async fn devices(&self) -> Result<Vec<DeviceView>, AppError> {
-        let token = self.access_token()?;
-        let r = self.broker.devices(self.creds(&token)).await;
-        self.after(r)
+        with_renewal!(self, |creds| self.broker.devices(creds))
     }
 
     /// Forgets a device.
@@ -167,12 +188,7 @@ impl AppState {
     /// # Errors
     /// See [`AppError`].
     pub async fn forget_device(&self, device_id: &str) -> Result<(), AppError> {
-        let token = self.access_token()?;
-        let r = self
-            .broker
-            .forget_device(device_id, self.creds(&token))
-            .await;
-        self.after(r)
+        with_renewal!(self, |creds| self.broker.forget_device(device_id, creds))
     }
 
     /// Sends a fraud report, checked here first.
@@ -183,9 +199,7 @@ impl AppState {
         report
             .validate()
             .map_err(|e| AppError::Invalid(e.to_string()))?;
-        let token = self.access_token()?;
-        let r = self.broker.report(report, self.creds(&token)).await;
-        self.after(r)
+        with_renewal!(self, |creds| self.broker.report(report, creds))
     }
 
     fn creds<'a>(&'a self, access_token: &'a str) -> Credentials<'a> {
@@ -196,14 +210,60 @@ impl AppState {
         }
     }
 
-    fn access_token(&self) -> Result<String, AppError> {
-        self.session_lock()?
+    fn current_access_token(&self) -> Result<Option<String>, AppError> {
+        Ok(self
+            .session_lock()?
             .as_ref()
-            .map(|t| t.access_token.clone())
-            .ok_or(AppError::SessionExpired)
+            .map(|t| t.access_token.clone()))
     }
 
-    /// A refused token ends the session here too.
+    /// The access token in memory, or one renewed with the stored refresh
+    /// token (after a restart).
+    async fn access_token(&self) -> Result<String, AppError> {
+        match self.current_access_token()? {
+            Some(token) => Ok(token),
+            None => self.renew(None).await,
+        }
+    }
+
+    /// Renews the tokens with the stored refresh token, unless another call
+    /// already replaced `stale`. A refused refresh token ends the session.
+    async fn renew(&self, stale: Option<&str>) -> Result<String, AppError> {
+        let _renewing = self.renewing.lock().await;
+        if let Some(current) = self.current_access_token()?
+            && Some(current.as_str()) != stale
+        {
+            return Ok(current);
+        }
+        let Some(refresh) = self.store.get(REFRESH_TOKEN)? else {
+            *self.session_lock()? = None;
+            return Err(AppError::SessionExpired);
+        };
+        let refresh = String::from_utf8(refresh).map_err(AppError::internal)?;
+        let answer = self
+            .broker
+            .refresh(&self.client_id, &refresh, &self.key, self.clock.now())
+            .await;
+        match answer {
+            Ok(answer) => {
+                let access_token = answer.access_token.clone();
+                self.set_session(Tokens {
+                    access_token: answer.access_token,
+                    // No new refresh token: the old one stays usable.
+                    refresh_token: answer.refresh_token.or(Some(refresh)),
+                })?;
+                Ok(access_token)
+            }
+            Err(AppError::SessionExpired) => {
+                *self.session_lock()? = None;
+                self.store.delete(REFRESH_TOKEN)?;
+                Err(AppError::SessionExpired)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A token refused even after renewal ends the session here too.
     fn after<T>(&self, result: Result<T, AppError>) -> Result<T, AppError> {
         if matches!(result, Err(AppError::SessionExpired)) {
             *self.session_lock()? = None;

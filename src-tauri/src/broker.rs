@@ -92,19 +92,52 @@ impl BrokerClient {
         key: &DeviceKey,
         now: i64,
     ) -> Result<TokenAnswer, AppError> {
-        let jti = key.new_jti()?;
-        let proof = key.proof("POST", &self.token, None, now, &jti)?;
         let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
             ("client_id", client_id),
         ];
+        self.token_request(&form, key, now).await
+    }
+
+    /// Redeems the authorization `code` of a sign-in (PKCE `verifier`), with
+    /// a DPoP proof of `key`: the tokens are bound to this device.
+    ///
+    /// # Errors
+    /// See [`AppError`]; a refused code is [`AppError::SessionExpired`].
+    pub async fn exchange_code(
+        &self,
+        client_id: &str,
+        code: &str,
+        redirect_uri: &str,
+        verifier: &str,
+        key: &DeviceKey,
+        now: i64,
+    ) -> Result<TokenAnswer, AppError> {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", verifier),
+            ("client_id", client_id),
+        ];
+        self.token_request(&form, key, now).await
+    }
+
+    async fn token_request(
+        &self,
+        form: &[(&str, &str)],
+        key: &DeviceKey,
+        now: i64,
+    ) -> Result<TokenAnswer, AppError> {
+        let jti = key.new_jti()?;
+        let proof = key.proof("POST", &self.token, None, now, &jti)?;
         let response = self
             .http
             .post(self.token.clone())
             .header("DPoP", proof)
             .header("Accept", "application/json")
-            .form(&form)
+            .form(form)
             .send()
             .await
             .map_err(transport_error)?;

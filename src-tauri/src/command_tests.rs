@@ -125,8 +125,23 @@ async fn token_endpoint(
     axum::Form(form): axum::Form<std::collections::BTreeMap<String, String>>,
 ) -> Response {
     assert!(proof_is_valid(&o, &m, &u, &h, None));
-    assert_eq!(form["grant_type"], "refresh_token");
     assert_eq!(form["client_id"], "sandbox-app");
+    if form["grant_type"] == "authorization_code" {
+        assert!(form["redirect_uri"].starts_with("http://127.0.0.1:"));
+        assert!(pivot_proto::oauth::pkce::is_valid_verifier(
+            &form["code_verifier"]
+        ));
+        return if form["code"] == "c1" {
+            Json(json!({"access_token": GOOD, "token_type": "DPoP", "expires_in": 300, "refresh_token": "refresh-1", "id_token": "x.y.z"})).into_response()
+        } else {
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": "invalid_grant"})),
+            )
+                .into_response()
+        };
+    }
+    assert_eq!(form["grant_type"], "refresh_token");
     if form["refresh_token"] == "refresh-1" {
         Json(json!({"access_token": GOOD, "token_type": "DPoP", "expires_in": 300, "refresh_token": "refresh-2"})).into_response()
     } else {
@@ -345,7 +360,6 @@ fn unfinished_commands_say_so() {
         Value::Null
     );
     for (cmd, args) in [
-        ("sign_in", json!({})),
         ("trust_device", json!({})),
         ("choose_fi", json!({"requestId": "r", "fiId": "impots"})),
         ("consent", json!({"requestId": "r", "scopes": ["openid"]})),
@@ -403,4 +417,62 @@ fn after_a_restart_the_stored_refresh_token_opens_the_session() {
         store.get(REFRESH_TOKEN).unwrap().as_deref(),
         Some(b"refresh-2".as_slice())
     );
+}
+
+/// Plays the browser: answers the authorization request at its loopback
+/// redirect with `code`.
+fn browser(code: &'static str, origin: Url) -> impl FnOnce(&Url) -> Result<(), crate::AppError> {
+    move |authorize: &Url| {
+        let q: std::collections::BTreeMap<String, String> =
+            authorize.query_pairs().into_owned().collect();
+        let redirect = Url::parse(&q["redirect_uri"]).unwrap();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("code", code)
+            .append_pair("state", &q["state"])
+            .append_pair("iss", origin.as_str().trim_end_matches('/'))
+            .finish();
+        std::thread::spawn(move || {
+            use std::io::{Read as _, Write as _};
+            let addr = (redirect.host_str().unwrap(), redirect.port().unwrap());
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            write!(s, "GET /callback?{query} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).unwrap();
+            assert!(answer.contains("revenir dans l'application"));
+        });
+        Ok(())
+    }
+}
+
+#[test]
+fn sign_in_redeems_the_loopback_code_for_bound_tokens() {
+    let broker = fake_broker();
+    let (app, store) = app(&broker.origin, None, None);
+    let state = app.state::<AppState>();
+    let listener =
+        tauri::async_runtime::block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    tauri::async_runtime::block_on(state.sign_in(listener, browser("c1", broker.origin.clone())))
+        .unwrap();
+    assert!(state.signed_in().unwrap());
+    assert_eq!(
+        store.get(REFRESH_TOKEN).unwrap().as_deref(),
+        Some(b"refresh-1".as_slice())
+    );
+    invoke(&app, "history", json!({})).unwrap();
+}
+
+#[test]
+fn a_refused_code_does_not_sign_in() {
+    let broker = fake_broker();
+    let (app, store) = app(&broker.origin, None, None);
+    let state = app.state::<AppState>();
+    let listener =
+        tauri::async_runtime::block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let err = tauri::async_runtime::block_on(
+        state.sign_in(listener, browser("stolen", broker.origin.clone())),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "refused");
+    assert!(!state.signed_in().unwrap());
+    assert_eq!(store.get(REFRESH_TOKEN).unwrap(), None);
 }

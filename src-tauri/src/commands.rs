@@ -28,11 +28,15 @@ pub enum FiOutcome {
     Done,
 }
 
-/// Signs the citizen in to "Mon espace" (not yet available).
+/// Signs the citizen in to "Mon espace" in the system browser (loopback
+/// redirect).
 #[tauri::command]
 pub async fn sign_in(state: State<'_, AppState>) -> Result<Session, AppError> {
-    let _ = state;
-    Err(AppError::not_yet_available("La connexion à votre espace"))
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(AppError::internal)?;
+    state.sign_in(listener, crate::open_browser).await?;
+    Ok(Session { given_name: None })
 }
 
 /// Signs the citizen out.

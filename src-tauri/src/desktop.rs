@@ -24,6 +24,27 @@ pub fn config_from_env(var: Option<String>) -> Result<AppConfig, AppError> {
     })
 }
 
+/// Opens `url` in the system browser.
+///
+/// # Errors
+/// [`AppError::Internal`] if the opener cannot be started.
+pub fn open_browser(url: &Url) -> Result<(), AppError> {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(target_os = "windows") {
+        let mut c = std::process::Command::new("rundll32");
+        c.arg("url.dll,FileProtocolHandler");
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    command
+        .arg(url.as_str())
+        .spawn()
+        .map(drop)
+        .map_err(|e| AppError::internal(format!("cannot open the browser: {e}")))
+}
+
 /// Reads the links among `args` (the program name excluded); a refused link
 /// is reported and skipped.
 pub fn receive_args(state: &AppState, args: impl IntoIterator<Item = String>) {

@@ -9,6 +9,7 @@ pub mod deeplinks;
 pub mod device_key;
 pub mod error;
 pub mod secret_store;
+pub mod signin;
 pub mod state;
 
 #[cfg(test)]
@@ -21,6 +22,24 @@ pub use error::AppError;
 pub use state::{AppConfig, AppState, Tokens};
 
 use tauri::{Builder, Runtime};
+
+/// Opens `url` in the system browser.
+///
+/// # Errors
+/// [`AppError::Internal`] if no browser can be started.
+#[cfg(desktop)]
+pub fn open_browser(url: &url::Url) -> Result<(), AppError> {
+    desktop::open_browser(url)
+}
+
+/// Opens `url` in the system browser (not available on mobile yet).
+///
+/// # Errors
+/// Always, on mobile.
+#[cfg(mobile)]
+pub fn open_browser(_url: &url::Url) -> Result<(), AppError> {
+    Err(AppError::not_yet_available("La connexion sur mobile"))
+}
 
 /// Registers the state and the commands on `builder` (the real runtime in
 /// `main`, Tauri's mock runtime in tests).

@@ -15,6 +15,10 @@ use crate::deeplinks::DeepLinks;
 use crate::device_key::DeviceKey;
 use crate::error::AppError;
 use crate::secret_store::SecretStore;
+use crate::signin::{SignInRequest, wait_for_callback};
+
+/// How long a sign-in waits for the browser.
+pub const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The name of the refresh token in the secret store.
 pub const REFRESH_TOKEN: &str = "refresh-token";
@@ -56,6 +60,7 @@ pub struct AppState {
     /// Held while renewing: a refresh token is spent at first use, so two
     /// renewals at once would look like a theft to the broker.
     renewing: tokio::sync::Mutex<()>,
+    broker_url: Url,
     client_id: String,
     links: DeepLinks,
 }
@@ -100,6 +105,7 @@ impl AppState {
             clock,
             session: Mutex::new(None),
             renewing: tokio::sync::Mutex::new(()),
+            broker_url: config.broker.clone(),
             client_id: config.client_id.clone(),
             links: DeepLinks::new(vec![config.broker.clone()]),
         })
@@ -128,6 +134,51 @@ impl AppState {
         }
         *self.session_lock()? = Some(tokens);
         Ok(())
+    }
+
+    /// Signs in to "Mon espace": `open` shows `authorize_url` in the
+    /// browser, whose answer comes back to `listener` (loopback); the code
+    /// is redeemed for DPoP-bound tokens.
+    ///
+    /// # Errors
+    /// See [`AppError`]; [`AppError::Refused`] when the citizen cancels.
+    pub async fn sign_in(
+        &self,
+        listener: tokio::net::TcpListener,
+        open: impl FnOnce(&Url) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        let port = listener.local_addr().map_err(AppError::internal)?.port();
+        let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+        let request =
+            SignInRequest::new(&self.broker_url, &self.client_id, redirect_uri, &self.key)?;
+        open(&request.authorize_url)?;
+        let query = tokio::time::timeout(SIGN_IN_TIMEOUT, wait_for_callback(&listener))
+            .await
+            .map_err(|_| {
+                AppError::Refused("la connexion n'a pas abouti à temps : recommencez".into())
+            })??;
+        let code = request.finish(&query, std::slice::from_ref(&self.broker_url))?;
+        let answer = self
+            .broker
+            .exchange_code(
+                &self.client_id,
+                &code,
+                &request.redirect_uri,
+                &request.verifier,
+                &self.key,
+                self.clock.now(),
+            )
+            .await
+            .map_err(|e| match e {
+                AppError::SessionExpired => {
+                    AppError::Refused("la connexion a été refusée : recommencez".into())
+                }
+                other => other,
+            })?;
+        self.set_session(Tokens {
+            access_token: answer.access_token,
+            refresh_token: answer.refresh_token,
+        })
     }
 
     /// Ends the session: tokens forgotten here and in the store, links dropped.

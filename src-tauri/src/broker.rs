@@ -19,6 +19,9 @@ pub const CITIZEN_API: &str = "api/v2/citizen/";
 /// The path of the token endpoint under the broker's URL.
 pub const TOKEN_ENDPOINT: &str = "api/v2/token";
 
+/// The path of the revocation endpoint (RFC 7009) under the broker's URL.
+pub const REVOCATION_ENDPOINT: &str = "api/v2/token/revocation";
+
 /// The token endpoint's answer to a refresh.
 #[derive(Clone, serde::Deserialize)]
 pub struct TokenAnswer {
@@ -54,6 +57,7 @@ pub struct BrokerClient {
     http: reqwest::Client,
     api: Url,
     token: Url,
+    revocation: Url,
 }
 
 impl BrokerClient {
@@ -72,11 +76,44 @@ impl BrokerClient {
         let token = base
             .join(TOKEN_ENDPOINT)
             .map_err(|e| AppError::Invalid(format!("adresse du service invalide : {e}")))?;
+        let revocation = base
+            .join(REVOCATION_ENDPOINT)
+            .map_err(|e| AppError::Invalid(format!("adresse du service invalide : {e}")))?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(AppError::internal)?;
-        Ok(Self { http, api, token })
+        Ok(Self {
+            http,
+            api,
+            token,
+            revocation,
+        })
+    }
+
+    /// Revokes `refresh_token` (RFC 7009): the broker ends the grant.
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn revoke(&self, client_id: &str, refresh_token: &str) -> Result<(), AppError> {
+        let form = [
+            ("token", refresh_token),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", client_id),
+        ];
+        let response = self
+            .http
+            .post(self.revocation.clone())
+            .form(&form)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(status_error(status, None))
+        }
     }
 
     /// Renews the tokens with `refresh_token` (RFC 6749 section 6) and a DPoP

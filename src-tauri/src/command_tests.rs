@@ -116,6 +116,19 @@ fn check_dpop(
     Ok(())
 }
 
+/// The refresh tokens revoked at the fake broker.
+static REVOKED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The revocation endpoint (RFC 7009).
+async fn revocation_endpoint(
+    axum::Form(form): axum::Form<std::collections::BTreeMap<String, String>>,
+) -> StatusCode {
+    assert_eq!(form["client_id"], "sandbox-app");
+    assert_eq!(form["token_type_hint"], "refresh_token");
+    REVOKED.lock().unwrap().push(form["token"].clone());
+    StatusCode::OK
+}
+
 /// The token endpoint: `refresh-1` is good once and becomes `refresh-2`.
 async fn token_endpoint(
     AxumState(o): AxumState<Arc<String>>,
@@ -166,6 +179,10 @@ fn fake_broker() -> FakeBroker {
     let o = Arc::new(origin.clone());
     let router = axum::Router::new()
         .route("/api/v2/token", axum::routing::post(token_endpoint))
+        .route(
+            "/api/v2/token/revocation",
+            axum::routing::post(revocation_endpoint),
+        )
         .route(
             "/api/v2/citizen/history",
             get(|AxumState(o): AxumState<Arc<String>>, m: Method, u: Uri, h: HeaderMap| async move {
@@ -341,10 +358,16 @@ fn preferences_devices_and_reports_go_through() {
 #[test]
 fn sign_out_forgets_the_tokens() {
     let broker = fake_broker();
-    let (app, store) = app(&broker.origin, Some(GOOD), Some("refresh-1"));
+    let (app, store) = app(&broker.origin, Some(GOOD), Some("refresh-to-revoke"));
     assert!(store.get(REFRESH_TOKEN).unwrap().is_some());
     assert_eq!(invoke(&app, "sign_out", json!({})).unwrap(), Value::Null);
     assert_eq!(store.get(REFRESH_TOKEN).unwrap(), None);
+    assert!(
+        REVOKED
+            .lock()
+            .unwrap()
+            .contains(&"refresh-to-revoke".to_owned())
+    );
     assert_eq!(
         invoke(&app, "history", json!({})).unwrap_err()["code"],
         "session_expired"
@@ -475,4 +498,18 @@ fn a_refused_code_does_not_sign_in() {
     assert_eq!(err.code(), "refused");
     assert!(!state.signed_in().unwrap());
     assert_eq!(store.get(REFRESH_TOKEN).unwrap(), None);
+}
+
+#[test]
+fn signing_out_works_offline() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let origin = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    let (app, store) = app(&origin, Some(GOOD), Some("refresh-1"));
+    assert_eq!(invoke(&app, "sign_out", json!({})).unwrap(), Value::Null);
+    assert_eq!(store.get(REFRESH_TOKEN).unwrap(), None);
+    assert!(!app.state::<AppState>().signed_in().unwrap());
 }

@@ -42,7 +42,7 @@ pub async fn sign_in(state: State<'_, AppState>) -> Result<Session, AppError> {
 /// Signs the citizen out.
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), AppError> {
-    state.sign_out()
+    state.sign_out().await
 }
 
 /// The history of the last six months.

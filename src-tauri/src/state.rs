@@ -181,14 +181,23 @@ impl AppState {
         })
     }
 
-    /// Ends the session: tokens forgotten here and in the store, links dropped.
+    /// Ends the session: tokens forgotten here and in the store, links
+    /// dropped, the refresh token revoked at the broker when it can be
+    /// reached (signing out works offline too).
     ///
     /// # Errors
     /// [`AppError::Internal`] if the store fails.
-    pub fn sign_out(&self) -> Result<(), AppError> {
+    pub async fn sign_out(&self) -> Result<(), AppError> {
+        let _renewing = self.renewing.lock().await;
+        let refresh = self.store.get(REFRESH_TOKEN)?;
         *self.session_lock()? = None;
         self.store.delete(REFRESH_TOKEN)?;
-        self.links.clear()
+        self.links.clear()?;
+        if let Some(refresh) = refresh.and_then(|r| String::from_utf8(r).ok()) {
+            // Best effort: the local session is over whatever the broker says.
+            let _ = self.broker.revoke(&self.client_id, &refresh).await;
+        }
+        Ok(())
     }
 
     /// Whether a session is open.

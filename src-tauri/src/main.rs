@@ -1,5 +1,7 @@
 //! The desktop app: the system's secret store, the broker from
-//! `PIVOT_BROKER_URL`, links from the command line.
+//! `PIVOT_BROKER_URL`, links from the command line at start, then from the
+//! deep-link plugin (a second start hands its link over to the running app
+//! through the single-instance plugin).
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -10,6 +12,8 @@ use pivot_app::clock::SystemClock;
 use pivot_app::desktop;
 use pivot_app::secret_store::KeyringStore;
 use pivot_app::{AppError, AppState};
+use tauri::Manager as _;
+use tauri_plugin_deep_link::DeepLinkExt as _;
 
 fn main() -> ExitCode {
     match start() {
@@ -26,7 +30,31 @@ fn start() -> Result<(), AppError> {
     let store = KeyringStore::new("fr.gouv.pivot");
     let state = AppState::new(&config, Arc::new(store), Arc::new(SystemClock))?;
     desktop::receive_args(&state, std::env::args().skip(1));
-    pivot_app::run(tauri::Builder::default(), state)
+    let builder = tauri::Builder::default()
+        // First: a second instance only forwards its link, then quits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .setup(|app| {
+            #[cfg(any(target_os = "linux", target_os = "windows"))]
+            if let Err(e) = app.deep_link().register_all() {
+                eprintln!("pivot-app: cannot register the pivot:// scheme: {e}");
+            }
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                let state = handle.state::<AppState>();
+                for url in event.urls() {
+                    if let Err(e) = state.links().receive(url.as_str()) {
+                        eprintln!("pivot-app: {e}");
+                    }
+                }
+            });
+            Ok(())
+        });
+    pivot_app::run(builder, state)
         .run(tauri::generate_context!("../tauri.conf.json"))
         .map_err(AppError::internal)
 }

@@ -47,8 +47,10 @@ wasm:
 ui:
 	bash scripts/build-ui.sh
 
+# In a fresh session keyring, so that the app's secret-store test uses the
+# real kernel keyring (keyutils) and fails rather than skips without one.
 nextest:
-	cargo nextest run --workspace --locked --no-fail-fast
+	keyctl session - env PIVOT_REQUIRE_KEYRING=1 cargo nextest run --workspace --locked --no-fail-fast
 
 doctest:
 	cargo test --doc --workspace --locked

@@ -263,10 +263,30 @@ impl FileConfig {
         if let Some(p) = path {
             fig = fig.merge(Toml::file_exact(p));
         }
-        fig = fig.merge(Env::prefixed("PIVOT_").split("__"));
+        // Only variables naming a section of this file: other `PIVOT_*`
+        // variables (the app's, the test scripts') are not configuration.
+        fig = fig.merge(Env::prefixed("PIVOT_").split("__").filter(|k| {
+            CONFIG_SECTIONS
+                .iter()
+                .any(|s| k.as_str().split('.').next() == Some(*s))
+        }));
         fig.extract().map_err(|e| ConfigError::Invalid(Box::new(e)))
     }
 }
+
+/// The top-level keys of [`FileConfig`], the only ones `PIVOT_*` variables
+/// may set.
+const CONFIG_SECTIONS: &[&str] = &[
+    "server",
+    "storage",
+    "secrets",
+    "platform",
+    "identity_providers",
+    "registry",
+    "dsfr_dir",
+    "mail",
+    "app_links",
+];
 
 /// Reads a secret given inline or as a file.
 ///

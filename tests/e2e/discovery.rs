@@ -37,7 +37,10 @@ async fn the_discovery_document_describes_the_low_platform() -> Result<()> {
     assert_eq!(d["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(d["acr_values_supported"], json!(["eidas1"]));
     assert_eq!(d["response_types_supported"], json!(["code"]));
-    assert_eq!(d["grant_types_supported"], json!(["authorization_code"]));
+    assert_eq!(
+        d["grant_types_supported"],
+        json!(["authorization_code", "refresh_token"])
+    );
     assert_eq!(d["subject_types_supported"], json!(["pairwise"]));
     assert_eq!(d["request_parameter_supported"], false);
     assert_eq!(d["claims_parameter_supported"], true);

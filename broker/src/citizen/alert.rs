@@ -60,6 +60,8 @@ pub struct Finished<'a> {
     pub reference: &'a str,
     /// The citizen ticked "trust this device".
     pub trust_device: bool,
+    /// The citizen's preferences (read by the login gate just before).
+    pub preferences: &'a Preferences,
 }
 
 impl AppState {
@@ -90,15 +92,9 @@ impl AppState {
         f: Finished<'_>,
     ) -> Result<SignedCookieJar, BrokerError> {
         let hash = login_hash(f.login);
-        let prefs = self
-            .store
-            .account(&hash)
-            .await?
-            .map(|a| a.preferences)
-            .unwrap_or_default();
         let status = self.device_status(&jar, &hash).await?;
         let already = session.data.alerted.contains(&f.client.entity_id);
-        let decision = decide(&status, &prefs, already);
+        let decision = decide(&status, f.preferences, already);
         tracing::info!(client = %f.client.client_id, ?decision, "connection alert");
         if let AlertDecision::Send { new_device } = decision {
             self.queue_alert(f.login, &f.client.name, f.reference, new_device)

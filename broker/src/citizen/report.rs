@@ -17,6 +17,7 @@ use crate::{
     crypto::random_token,
     error::{BrokerError, PageError},
     interaction::csrf_failed,
+    session::Session,
     state::AppState,
     storage::{EventFilter, FraudReportRecord},
 };
@@ -136,10 +137,10 @@ pub struct ReportForm {
 async fn reported(
     s: &AppState,
     jar: &SignedCookieJar,
+    session: &Session,
     reference: Option<&str>,
 ) -> Result<(Reported, ReportSource, Option<String>), BrokerError> {
-    let session = s.load_session(jar).await?;
-    let citizen = s.space_citizen(jar, &session);
+    let citizen = s.space_citizen(jar, session);
     let context = session.data.report_context.clone();
     let mut r = Reported {
         identity_hash: citizen
@@ -251,7 +252,7 @@ pub async fn page(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, BrokerError> {
     let session = s.load_session(&jar).await?;
-    let (r, _, email) = reported(&s, &jar, q.reference.as_deref()).await?;
+    let (r, _, email) = reported(&s, &jar, &session, q.reference.as_deref()).await?;
     // The form needs a session for its CSRF token.
     let jar = s.save_session(jar, &session).await?;
     let page = render(
@@ -277,7 +278,7 @@ pub async fn submit(
         return Err(csrf_failed());
     }
     let reference = form.reference.filter(|r| !r.is_empty());
-    let (r, source, _) = reported(&s, &jar, reference.as_deref()).await?;
+    let (r, source, _) = reported(&s, &jar, &session, reference.as_deref()).await?;
     let req = FraudReportRequest {
         reference: reference.clone(),
         contact_email: form.contact_email.clone(),

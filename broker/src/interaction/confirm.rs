@@ -264,21 +264,24 @@ pub(super) async fn finish(
     shared: &[DataRequest],
 ) -> Result<Response, BrokerError> {
     // An SSO login may outlive an operator's or the citizen's decision.
-    if let Err(refusal) = s.account_gate(login, &session.data.trace).await? {
-        if let Some(i) = session.data.interactions.get_mut(&i.id) {
-            i.failure = Some(OAuthError::new(
-                OAuthErrorCode::AccessDenied,
-                refusal.description(),
-            ));
+    let account = match s.account_gate(login, &session.data.trace).await? {
+        Ok(account) => account,
+        Err(refusal) => {
+            if let Some(i) = session.data.interactions.get_mut(&i.id) {
+                i.failure = Some(OAuthError::new(
+                    OAuthErrorCode::AccessDenied,
+                    refusal.description(),
+                ));
+            }
+            session.data.sso = None;
+            let jar = s.save_session(jar, &session).await?;
+            let page = refusal.page(&s.cfg.platform_name).with_action(
+                format!("Revenir sur {}", i.client_name),
+                format!("/interaction/{}/cancel", i.id),
+            );
+            return Ok((jar, BrokerError::from(page)).into_response());
         }
-        session.data.sso = None;
-        let jar = s.save_session(jar, &session).await?;
-        let page = refusal.page(&s.cfg.platform_name).with_action(
-            format!("Revenir sur {}", i.client_name),
-            format!("/interaction/{}/cancel", i.id),
-        );
-        return Ok((jar, BrokerError::from(page)).into_response());
-    }
+    };
     let (code, grant_id) = s.issue_code(client, &i.request, login, scope).await?;
     let reference = s
         .record(
@@ -301,6 +304,7 @@ pub(super) async fn finish(
                 login,
                 reference: &reference,
                 trust_device: i.trust_device,
+                preferences: &account.preferences,
             },
         )
         .await;

@@ -51,12 +51,17 @@ async fn introspect(
     }
     let identity = live.grant.checked_identity().clone();
     let sub = s.sub_for(&fd.entity_id, &identity).await?;
-    let checked: Vec<_> = s
-        .store
-        .data_catalogue()
-        .await?
-        .into_iter()
+    // The data checked, as the history shows them: the provider's own list.
+    let checked: Vec<_> = fd
+        .provided
+        .iter()
         .filter(|d| granted.contains(&d.scope))
+        .map(|d| pivot_proto::data::DataRequest {
+            scope: d.scope.clone(),
+            label: d.label.clone(),
+            provider_id: fd.client_id.clone(),
+            provider_name: fd.name.clone(),
+        })
         .collect();
     let client_name = s
         .store

@@ -828,15 +828,7 @@ async fn the_app_must_bind_its_tokens_with_dpop() {
         Some(&app.token),
         h.now(),
     );
-    let r = h
-        .get_with(
-            "/api/v2/userinfo",
-            &[
-                (header::AUTHORIZATION, &format!("DPoP {}", app.token)),
-                (header::HeaderName::from_static("dpop"), &ui_proof),
-            ],
-        )
-        .await;
+    let r = dpop_get(&h, "/api/v2/userinfo", &app.token, &ui_proof).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     // as a bearer token it does not,
     let r = api(&h, Method::GET, "/devices", &app.token, None).await;
@@ -863,34 +855,16 @@ async fn the_app_must_bind_its_tokens_with_dpop() {
         ),
         app.key.proof("GET", url, None, h.now()),
     ] {
-        let r = h
-            .get_with(
-                "/api/v2/citizen/devices",
-                &[
-                    (header::AUTHORIZATION, &format!("DPoP {}", app.token)),
-                    (header::HeaderName::from_static("dpop"), &bad),
-                ],
-            )
-            .await;
+        let r = dpop_get(&h, "/api/v2/citizen/devices", &app.token, &bad).await;
         r.assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
     }
     let once = app.key.proof("GET", url, Some(&app.token), h.now());
-    let send = |p: String| {
-        let h = &h;
-        let t = app.token.clone();
-        async move {
-            h.get_with(
-                "/api/v2/citizen/devices",
-                &[
-                    (header::AUTHORIZATION, &format!("DPoP {t}")),
-                    (header::HeaderName::from_static("dpop"), &p),
-                ],
-            )
-            .await
-        }
-    };
-    assert_eq!(send(once.clone()).await.status, StatusCode::OK);
-    send(once)
+    let devices = "/api/v2/citizen/devices";
+    assert_eq!(
+        dpop_get(&h, devices, &app.token, &once).await.status,
+        StatusCode::OK
+    );
+    dpop_get(&h, devices, &app.token, &once)
         .await
         .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
     // Discovery says which proofs are accepted.
@@ -899,6 +873,18 @@ async fn the_app_must_bind_its_tokens_with_dpop() {
         .await
         .json();
     assert_eq!(d["dpop_signing_alg_values_supported"], json!(["ES256"]));
+}
+
+/// A GET presenting `token` with the DPoP scheme and `proof`.
+async fn dpop_get(h: &Harness, path: &str, token: &str, proof: &str) -> crate::harness::Reply {
+    h.get_with(
+        path,
+        &[
+            (header::AUTHORIZATION, &format!("DPoP {token}")),
+            (header::HeaderName::from_static("dpop"), proof),
+        ],
+    )
+    .await
 }
 
 async fn refresh_with(h: &Harness, key: &DeviceKey, refresh: &str) -> crate::harness::Reply {

@@ -28,6 +28,11 @@ pub struct AppLinksConfig {
     /// Apple app ids (`TEAMID.bundle.id`).
     #[serde(default)]
     pub apple_app_ids: Vec<String>,
+    /// Offer "Continuer avec l'application" on the chooser: a
+    /// `pivot://authorize` link, which the desktop app sends to its home
+    /// broker — set it on that broker only.
+    #[serde(default)]
+    pub desktop_link: bool,
 }
 
 /// The paths the app opens: authorization requests only.

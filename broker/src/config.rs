@@ -11,7 +11,7 @@ use figment::{
     Figment,
     providers::{Env, Format, Serialized, Toml},
 };
-use pivot_proto::eidas::Eidas;
+use pivot_proto::{eidas::Eidas, interaction::LoginMethod};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -244,6 +244,11 @@ pub struct IdpConfig {
     /// Whether it is offered.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// How it authenticates citizens: `web` (its own pages, the default)
+    /// or `card` (the ID card signs its challenge; the app runs
+    /// `pivot_proto::card_auth` instead of a web view).
+    #[serde(default)]
+    pub login: LoginMethod,
 }
 
 fn yes() -> bool {

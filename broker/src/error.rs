@@ -14,7 +14,10 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use pivot_proto::oauth::{OAuthError, OAuthErrorCode};
+use pivot_proto::{
+    interaction::InteractionError,
+    oauth::{OAuthError, OAuthErrorCode},
+};
 use serde::Serialize;
 
 use crate::{
@@ -87,6 +90,14 @@ pub enum BrokerError {
     /// A failure explained to a person on a page.
     #[error("page error {}: {}", .0.code, .0.title)]
     Page(Box<PageError>),
+    /// An error of the app's JSON interaction (the twin of a page).
+    #[error("app interaction error {}", .body.error)]
+    App {
+        /// HTTP status.
+        status: StatusCode,
+        /// The body.
+        body: Box<InteractionError>,
+    },
     /// Storage failure.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -121,6 +132,43 @@ impl BrokerError {
             challenge: Some(format!(
                 "Bearer error=\"{code}\", DPoP algs=\"ES256\" error=\"{code}\""
             )),
+        }
+    }
+
+    /// An error of the app's JSON interaction.
+    #[must_use]
+    pub fn app(status: StatusCode, error: &str, message: impl Into<String>) -> Self {
+        Self::App {
+            status,
+            body: Box::new(InteractionError {
+                error: error.to_owned(),
+                message: message.into(),
+                return_url: None,
+            }),
+        }
+    }
+
+    /// The same error for the app's JSON interaction: a page's code and
+    /// text, an OAuth error's code, internal failures as a generic
+    /// `server_error` (logged here).
+    #[must_use]
+    pub fn for_app(self) -> Self {
+        match self {
+            Self::App { .. } => self,
+            Self::Page(p) => Self::app(p.status, p.code, format!("{} : {}", p.title, p.message)),
+            Self::OAuth { status, error, .. } => Self::app(
+                status,
+                error.error.as_str(),
+                "La demande de l'application n'a pas pu être vérifiée. Réessayez.",
+            ),
+            other => {
+                tracing::error!(error = %other, "internal error");
+                Self::app(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "Le service rencontre une difficulté. Réessayez dans quelques minutes.",
+                )
+            }
         }
     }
 
@@ -166,6 +214,12 @@ impl IntoResponse for BrokerError {
                 res
             }
             Self::Page(p) => page_response(*p),
+            Self::App { status, body } => {
+                let mut res = (status, Json(body)).into_response();
+                res.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                res
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 page_response(PageError {

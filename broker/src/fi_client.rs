@@ -20,6 +20,7 @@ use openidconnect::{
 use pivot_proto::{
     eidas::Eidas,
     identity::{FiIdentity, IdentityError, RawIdentityClaims},
+    interaction::LoginMethod,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -103,6 +104,8 @@ pub struct FiEntry {
     pub acr_values: Vec<Eidas>,
     /// Offered or not.
     pub enabled: bool,
+    /// How it authenticates citizens.
+    pub login: LoginMethod,
 }
 
 impl FiEntry {
@@ -117,6 +120,7 @@ impl FiEntry {
             client_secret: secret,
             acr_values: c.acr_values.clone(),
             enabled: c.enabled,
+            login: c.login,
         }
     }
 

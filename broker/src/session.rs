@@ -160,9 +160,16 @@ impl SessionData {
 #[derive(Debug)]
 pub struct Session {
     id: String,
+    /// The session of the citizen app holding a device key (its id derives
+    /// from the key's thumbprint, never from a cookie).
+    app: bool,
     /// Its data.
     pub data: SessionData,
 }
+
+/// Prefix of app session ids (`app.<jkt>`). A cookie cannot carry one: the
+/// cookie is signed by the broker, which only ever signs random ids.
+const APP_SESSION_PREFIX: &str = "app.";
 
 /// Interactions kept per session at most (oldest dropped).
 const MAX_INTERACTIONS: usize = 8;
@@ -173,6 +180,12 @@ impl Session {
     pub fn csrf_ok(&self, submitted: &str) -> bool {
         // (the CSRF token is per session, renewed at login)
         !self.data.csrf.is_empty() && crate::crypto::ct_eq(&self.data.csrf, submitted)
+    }
+
+    /// Whether this is the citizen app's session (JSON interaction).
+    #[must_use]
+    pub fn is_app(&self) -> bool {
+        self.app
     }
 
     /// Adds an interaction, dropping the oldest beyond the limit.
@@ -198,25 +211,41 @@ impl AppState {
     /// # Errors
     /// On storage failure. A session that does not open is treated as absent.
     pub async fn load_session(&self, jar: &SignedCookieJar) -> Result<Session, BrokerError> {
-        let now = self.now();
-        if let Some(c) = jar.get(&self.cfg.session_cookie) {
-            let id = c.value().to_owned();
-            let hash = sha256_hex(&id);
-            if let Some(blob) = self.store.session(&hash, now).await? {
-                if let Ok(mut data) = self.sealer.open_json::<SessionData>(&blob, hash.as_bytes()) {
-                    if !self.cfg.session_sliding
-                        && data.created_at + self.cfg.session_ttl_secs <= now
-                    {
-                        // A non-sliding session's login is over.
-                        data.sso = None;
-                    }
-                    return Ok(Session { id, data });
-                }
-                tracing::warn!("session blob did not open; starting a new session");
-            }
+        match jar.get(&self.cfg.session_cookie) {
+            Some(c) => self.open_session(c.value().to_owned(), false).await,
+            None => self.open_session(random_token(32), false).await,
         }
+    }
+
+    /// Loads the citizen app's session for the device key `jkt` (its DPoP
+    /// key thumbprint), or starts a fresh one (not yet stored).
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn load_app_session(&self, jkt: &str) -> Result<Session, BrokerError> {
+        self.open_session(format!("{APP_SESSION_PREFIX}{jkt}"), true)
+            .await
+    }
+
+    async fn open_session(&self, id: String, app: bool) -> Result<Session, BrokerError> {
+        let now = self.now();
+        let hash = sha256_hex(&id);
+        if let Some(blob) = self.store.session(&hash, now).await? {
+            if let Ok(mut data) = self.sealer.open_json::<SessionData>(&blob, hash.as_bytes()) {
+                if !self.cfg.session_sliding && data.created_at + self.cfg.session_ttl_secs <= now {
+                    // A non-sliding session's login is over.
+                    data.sso = None;
+                }
+                return Ok(Session { id, app, data });
+            }
+            tracing::warn!("session blob did not open; starting a new session");
+        }
+        // An unknown browser id is replaced (never adopt an id a browser
+        // chose); an app id is the key's.
+        let id = if app { id } else { random_token(32) };
         Ok(Session {
-            id: random_token(32),
+            id,
+            app,
             data: SessionData {
                 csrf: random_token(32),
                 created_at: now,
@@ -235,6 +264,15 @@ impl AppState {
         jar: SignedCookieJar,
         s: &Session,
     ) -> Result<SignedCookieJar, BrokerError> {
+        self.store_session(s).await?;
+        Ok(jar.add(self.session_cookie(s.id.clone())))
+    }
+
+    /// Stores the session (without touching any cookie).
+    ///
+    /// # Errors
+    /// On storage or sealing failure.
+    pub async fn store_session(&self, s: &Session) -> Result<(), BrokerError> {
         let now = self.now();
         let ttl = self.cfg.session_ttl_secs;
         let expires_at = if self.cfg.session_sliding {
@@ -256,7 +294,7 @@ impl AppState {
         let hash = sha256_hex(&s.id);
         let blob = self.sealer.seal_json(&s.data, hash.as_bytes())?;
         self.store.put_session(&hash, &blob, expires_at).await?;
-        Ok(jar.add(self.session_cookie(s.id.clone())))
+        Ok(())
     }
 
     /// Gives the session a new id and CSRF token and deletes the old row.
@@ -267,8 +305,11 @@ impl AppState {
     /// # Errors
     /// On storage failure.
     pub async fn renew_session(&self, s: &mut Session) -> Result<(), BrokerError> {
-        self.store.delete_session(&sha256_hex(&s.id)).await?;
-        s.id = random_token(32);
+        if !s.app {
+            // (an app session's id is its key's: nothing could be planted)
+            self.store.delete_session(&sha256_hex(&s.id)).await?;
+            s.id = random_token(32);
+        }
         s.data.csrf = random_token(32);
         // A non-sliding session lasts from its latest login.
         s.data.created_at = self.now();

@@ -9,6 +9,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod card_auth;
 pub mod checktoken;
 pub mod citizen;
 pub mod claims;
@@ -18,6 +19,7 @@ pub mod deeplink;
 pub mod discovery;
 pub mod eidas;
 pub mod identity;
+pub mod interaction;
 pub mod oauth;
 pub mod rnipp;
 pub mod scope;

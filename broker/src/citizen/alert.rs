@@ -3,13 +3,11 @@
 //! Skipped on a device the citizen trusts, always sent from a device new
 //! to the citizen (whatever their preference), else as they chose.
 
-use axum::http::HeaderMap;
-use axum_extra::extract::SignedCookieJar;
 use pivot_proto::citizen::{EventCode, Preferences};
 
 use crate::{
     citizen::{
-        device::{DeviceStatus, device_label},
+        device::{Device, DeviceStatus},
         events::{Event, login_hash},
     },
     error::BrokerError,
@@ -70,29 +68,23 @@ impl AppState {
     /// errors are logged.
     pub async fn alert_after_login(
         &self,
-        jar: SignedCookieJar,
+        device: &mut Device,
         session: &mut Session,
-        headers: &HeaderMap,
         f: Finished<'_>,
-    ) -> SignedCookieJar {
-        match self.try_alert(jar.clone(), session, headers, f).await {
-            Ok(jar) => jar,
-            Err(e) => {
-                tracing::error!(error = %e, "connection alert not handled");
-                jar
-            }
+    ) {
+        if let Err(e) = self.try_alert(device, session, f).await {
+            tracing::error!(error = %e, "connection alert not handled");
         }
     }
 
     async fn try_alert(
         &self,
-        jar: SignedCookieJar,
+        device: &mut Device,
         session: &mut Session,
-        headers: &HeaderMap,
         f: Finished<'_>,
-    ) -> Result<SignedCookieJar, BrokerError> {
+    ) -> Result<(), BrokerError> {
         let hash = login_hash(f.login);
-        let status = self.device_status(&jar, &hash).await?;
+        let status = self.status_of(device, &hash).await?;
         let already = session.data.alerted.contains(&f.client.entity_id);
         let decision = decide(&status, f.preferences, already);
         tracing::info!(client = %f.client.client_id, ?decision, "connection alert");
@@ -109,8 +101,7 @@ impl AppState {
             .await;
             session.data.alerted.push(f.client.entity_id.clone());
         }
-        self.note_device(jar, &hash, device_label(headers), f.trust_device)
-            .await
+        self.note(device, &hash, f.trust_device).await
     }
 }
 

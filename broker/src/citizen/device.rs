@@ -122,7 +122,133 @@ pub fn device_label(headers: &HeaderMap) -> String {
     format!("{browser} sur {system}")
 }
 
+/// The device a login comes from, for the alert rules: a browser (its
+/// device cookie) or the citizen app (its device key: a DPoP proof made with
+/// it is a stronger proof than a cookie, so the server row alone decides).
+#[derive(Debug)]
+pub enum Device {
+    /// A browser; the jar gets the updated device cookie.
+    Browser {
+        /// The browser's cookies.
+        jar: SignedCookieJar,
+        /// Its description ([`device_label`]).
+        label: String,
+    },
+    /// The citizen app holding the device key of thumbprint `jkt`.
+    App {
+        /// The key's thumbprint.
+        jkt: String,
+    },
+}
+
+impl Device {
+    /// The browser's cookies (with the updated device cookie).
+    #[must_use]
+    pub fn into_jar(self) -> Option<SignedCookieJar> {
+        match self {
+            Device::Browser { jar, .. } => Some(jar),
+            Device::App { .. } => None,
+        }
+    }
+}
+
+/// The label of the citizen app's devices.
+pub const APP_DEVICE_LABEL: &str = "Application Pivot";
+
+/// The device id of the citizen app holding the key of thumbprint `jkt`.
+#[must_use]
+pub fn app_device_id(jkt: &str) -> String {
+    let h = sha256_hex(&format!("app-device:{jkt}"));
+    format!("app-{}", &h[..32])
+}
+
 impl AppState {
+    /// How `device` stands with the citizen `identity_hash`.
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn status_of(
+        &self,
+        device: &Device,
+        identity_hash: &str,
+    ) -> Result<DeviceStatus, BrokerError> {
+        match device {
+            Device::Browser { jar, .. } => self.device_status(jar, identity_hash).await,
+            Device::App { jkt } => {
+                let row = self
+                    .store
+                    .device(&app_device_id(jkt), identity_hash)
+                    .await?;
+                Ok(self.classify(row))
+            }
+        }
+    }
+
+    /// Records a login of `identity_hash` from `device` (and, when `trust`,
+    /// trusts it for 90 days).
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn note(
+        &self,
+        device: &mut Device,
+        identity_hash: &str,
+        trust: bool,
+    ) -> Result<(), BrokerError> {
+        match device {
+            Device::Browser { jar, label } => {
+                *jar = self
+                    .note_device(jar.clone(), identity_hash, label.clone(), trust)
+                    .await?;
+            }
+            Device::App { jkt } => {
+                self.put_device_row(
+                    &app_device_id(jkt),
+                    identity_hash,
+                    APP_DEVICE_LABEL.to_owned(),
+                    trust,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn classify(&self, row: Option<DeviceRecord>) -> DeviceStatus {
+        match row {
+            None => DeviceStatus::New,
+            Some(row) => match row.trusted_until {
+                Some(until) if until > self.now() => DeviceStatus::Trusted(row),
+                _ => DeviceStatus::Known(row),
+            },
+        }
+    }
+
+    pub(crate) async fn put_device_row(
+        &self,
+        device_id: &str,
+        identity_hash: &str,
+        label: String,
+        trust: bool,
+    ) -> Result<(), BrokerError> {
+        let now = self.now();
+        let old = self.store.device(device_id, identity_hash).await?;
+        let row = DeviceRecord {
+            device_id: device_id.to_owned(),
+            identity_hash: identity_hash.to_owned(),
+            label,
+            first_seen: old.as_ref().map_or(now, |o| o.first_seen),
+            last_seen: now,
+            trusted_until: if trust {
+                Some(now + TRUSTED_DEVICE_SECS)
+            } else {
+                old.and_then(|o| o.trusted_until).filter(|t| *t > now)
+            },
+        };
+        self.store.put_device(&row).await?;
+        Ok(())
+    }
+
     fn device_cookie_name(&self) -> String {
         format!("{}_device", self.cfg.session_cookie)
     }
@@ -146,13 +272,8 @@ impl AppState {
         let Some(cookie) = self.device_cookie(jar).filter(|c| c.knows(identity_hash)) else {
             return Ok(DeviceStatus::New);
         };
-        let Some(row) = self.store.device(&cookie.id, identity_hash).await? else {
-            return Ok(DeviceStatus::New);
-        };
-        Ok(match row.trusted_until {
-            Some(until) if until > self.now() => DeviceStatus::Trusted(row),
-            _ => DeviceStatus::Known(row),
-        })
+        let row = self.store.device(&cookie.id, identity_hash).await?;
+        Ok(self.classify(row))
     }
 
     /// Records a login of `identity_hash` from this browser (and, when
@@ -167,22 +288,9 @@ impl AppState {
         label: String,
         trust: bool,
     ) -> Result<SignedCookieJar, BrokerError> {
-        let now = self.now();
         let mut cookie = self.device_cookie(&jar).unwrap_or_else(DeviceCookie::fresh);
-        let old = self.store.device(&cookie.id, identity_hash).await?;
-        let row = DeviceRecord {
-            device_id: cookie.id.clone(),
-            identity_hash: identity_hash.to_owned(),
-            label,
-            first_seen: old.as_ref().map_or(now, |o| o.first_seen),
-            last_seen: now,
-            trusted_until: if trust {
-                Some(now + TRUSTED_DEVICE_SECS)
-            } else {
-                old.and_then(|o| o.trusted_until).filter(|t| *t > now)
-            },
-        };
-        self.store.put_device(&row).await?;
+        self.put_device_row(&cookie.id, identity_hash, label, trust)
+            .await?;
         cookie.remember(identity_hash);
         Ok(jar.add(self.build_device_cookie(&cookie)))
     }

@@ -6,7 +6,11 @@ use axum_extra::extract::SignedCookieJar;
 use pivot_proto::citizen::{DeviceView, EventCode};
 
 use crate::{
-    citizen::{device::device_label, events::Event, space::Citizen},
+    citizen::{
+        device::{APP_DEVICE_LABEL, device_label},
+        events::Event,
+        space::Citizen,
+    },
     error::BrokerError,
     state::AppState,
 };
@@ -54,6 +58,36 @@ impl AppState {
         )
         .await;
         Ok(jar)
+    }
+
+    /// Trusts the app the citizen uses now (the device of its key, from the
+    /// token): 90 days without alerts. `None` when the token is not an
+    /// app's (not bound to a key).
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn trust_app_device(&self, c: &Citizen) -> Result<Option<DeviceView>, BrokerError> {
+        let Some(device_id) = c.device_id.as_deref().filter(|d| d.starts_with("app-")) else {
+            return Ok(None);
+        };
+        self.put_device_row(
+            device_id,
+            &c.identity_hash,
+            APP_DEVICE_LABEL.to_owned(),
+            true,
+        )
+        .await?;
+        self.record(
+            Event::new(EventCode::FcDeviceChanged)
+                .identity_hash(&c.identity_hash)
+                .details("trusted"),
+        )
+        .await;
+        Ok(self
+            .device_views(c)
+            .await?
+            .into_iter()
+            .find(|d| d.id == device_id))
     }
 
     /// Forgets a device of the citizen: its next login alerts again.

@@ -106,9 +106,27 @@ impl AppState {
         let Some(cookie) = self.device_cookie(jar) else {
             return Ok(Vec::new());
         };
+        self.hidden_on(&cookie.id, |hash| cookie.knows(hash)).await
+    }
+
+    /// The same for the citizen app holding the key of thumbprint `jkt`
+    /// (its proof of possession stands for the cookie).
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn hidden_fis_app(&self, jkt: &str) -> Result<Vec<String>, BrokerError> {
+        self.hidden_on(&crate::citizen::device::app_device_id(jkt), |_| true)
+            .await
+    }
+
+    async fn hidden_on(
+        &self,
+        device_id: &str,
+        known: impl Fn(&str) -> bool,
+    ) -> Result<Vec<String>, BrokerError> {
         let mut hidden: Option<Vec<String>> = None;
-        for hash in self.store.device_identities(&cookie.id).await? {
-            if !cookie.knows(&hash) {
+        for hash in self.store.device_identities(device_id).await? {
+            if !known(&hash) {
                 continue;
             }
             let blocked = self

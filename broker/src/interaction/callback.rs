@@ -2,44 +2,38 @@
 
 use axum::{
     extract::{Query, State},
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use axum_extra::extract::SignedCookieJar;
-use serde::Deserialize;
+use pivot_proto::interaction::FiCallback;
 
 use crate::{
     crypto::ct_eq,
-    error::{BrokerError, PageError},
+    error::BrokerError,
     fi_client::FiError,
-    interaction::{expired, registry},
-    session::SsoLogin,
+    interaction::{expired, flow::Outcome, interaction},
+    session::{Session, SsoLogin},
     state::AppState,
 };
-
-/// Authorization response from an FI.
-#[derive(Debug, Deserialize)]
-pub struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    iss: Option<String>,
-    error: Option<String>,
-}
-
-fn failure(id: &str, title: &str, message: String) -> BrokerError {
-    PageError::bad_request("Y020001", title, message)
-        .with_action("Choisir un autre compte", format!("/interaction/{id}"))
-        .into()
-}
 
 /// `GET /api/v2/fi/callback`
 pub async fn callback(
     State(s): State<AppState>,
     jar: SignedCookieJar,
-    Query(q): Query<CallbackQuery>,
+    Query(q): Query<FiCallback>,
 ) -> Result<Response, BrokerError> {
     let mut session = s.load_session(&jar).await?;
     let state = q.state.as_deref().unwrap_or_default();
-    let found = session
+    let Some(id) = awaiting(&session, state) else {
+        return Err(expired());
+    };
+    let outcome = s.fi_returned(&mut session, &id, &q).await?;
+    s.respond(jar, session, &id, outcome).await
+}
+
+/// The interaction of `session` waiting for the provider's answer `state`.
+fn awaiting(session: &Session, state: &str) -> Option<String> {
+    session
         .data
         .interactions
         .values()
@@ -47,86 +41,104 @@ pub async fn callback(
             i.fi.as_ref()
                 .is_some_and(|p| !state.is_empty() && ct_eq(&p.state, state))
         })
-        .cloned();
-    let Some(mut i) = found else {
-        return Err(expired());
-    };
-    let Some(pending) = i.fi.take() else {
-        return Err(expired());
-    };
-    // The pending login is single-use, whatever happens next.
-    session.data.interactions.insert(i.id.clone(), i.clone());
-    let fi_name = s.fis.name(&pending.fi_id);
-    if let Some(err) = q.error {
-        let jar = s.save_session(jar, &session).await?;
-        let msg = if err == "access_denied" {
-            format!("Vous avez abandonné la connexion avec {fi_name}.")
-        } else {
-            format!("{fi_name} n'a pas pu vous identifier ({err}).")
-        };
-        return Ok((jar, failure(&i.id, "Connexion interrompue", msg)).into_response());
+        .map(|i| i.id.clone())
+}
+
+fn failure(title: &str, message: String) -> Outcome {
+    Outcome::FiFailed {
+        title: title.to_owned(),
+        message,
     }
-    let code = q.code.unwrap_or_default();
-    let today = s.clock.now().date();
-    let result = s
-        .fis
-        .finish(
-            &pending,
-            &code,
-            q.iss.as_deref(),
-            i.request.acr,
-            today,
-            s.now(),
-        )
-        .await;
-    let login = match result {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::warn!(fi = %pending.fi_id, error = %e, "FI login failed");
-            let jar = s.save_session(jar, &session).await?;
-            let err = match e {
-                FiError::Unavailable(_) => {
-                    let to = format!("/interaction/{}?unavailable={}", i.id, pending.fi_id);
-                    return Ok((jar, Redirect::to(&to)).into_response());
-                }
-                FiError::Identity(idf) => failure(
-                    &i.id,
-                    "Identité incomplète ou invalide",
-                    idf.message_fr().to_owned(),
-                ),
-                FiError::StaleAuthentication => failure(
-                    &i.id,
-                    "Nouvelle authentification nécessaire",
-                    format!(
-                        "Ce service demande que vous vous identifiiez de nouveau, mais {fi_name} a réutilisé une connexion précédente. Réessayez ou choisissez un autre compte."
-                    ),
-                ),
-                FiError::InsufficientAcr(_) => failure(
-                    &i.id,
-                    "Niveau de sécurité insuffisant",
-                    format!(
-                        "{fi_name} ne garantit pas le niveau de sécurité demandé par ce service."
-                    ),
-                ),
-                _ => failure(
-                    &i.id,
-                    "Réponse invalide du fournisseur d'identité",
-                    format!(
-                        "La réponse de {fi_name} n'a pas pu être vérifiée. Par sécurité, la connexion est refusée."
-                    ),
-                ),
+}
+
+impl AppState {
+    /// The provider answered interaction `id` (`q`: its redirect's query):
+    /// on to the civil-registry check, or back to the chooser.
+    ///
+    /// # Errors
+    /// The "expired" page when the interaction waits for no such answer;
+    /// storage failures.
+    pub(super) async fn fi_returned(
+        &self,
+        session: &mut Session,
+        id: &str,
+        q: &FiCallback,
+    ) -> Result<Outcome, BrokerError> {
+        let s = self;
+        let state = q.state.as_deref().unwrap_or_default();
+        let mut i = interaction(s, session, id)?.clone();
+        let Some(pending) =
+            i.fi.take()
+                .filter(|p| !state.is_empty() && ct_eq(&p.state, state))
+        else {
+            return Err(expired());
+        };
+        // The pending login is single-use, whatever happens next.
+        session.data.interactions.insert(i.id.clone(), i.clone());
+        let fi_name = s.fis.name(&pending.fi_id);
+        if let Some(err) = &q.error {
+            let msg = if err == "access_denied" {
+                format!("Vous avez abandonné la connexion avec {fi_name}.")
+            } else {
+                format!("{fi_name} n'a pas pu vous identifier ({err}).")
             };
-            return Ok((jar, err).into_response());
+            return Ok(failure("Connexion interrompue", msg));
         }
-    };
-    let login = SsoLogin {
-        identity: login.identity,
-        registry: None,
-        fi_id: pending.fi_id.clone(),
-        acr: login.acr,
-        amr: login.amr,
-        auth_time: login.auth_time,
-        fi_id_token: login.id_token,
-    };
-    registry::verify_and_continue(&s, jar, session, i, login).await
+        let code = q.code.clone().unwrap_or_default();
+        let today = s.clock.now().date();
+        let result = s
+            .fis
+            .finish(
+                &pending,
+                &code,
+                q.iss.as_deref(),
+                i.request.acr,
+                today,
+                s.now(),
+            )
+            .await;
+        let login = match result {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(fi = %pending.fi_id, error = %e, "FI login failed");
+                return Ok(match e {
+                    FiError::Unavailable(_) => Outcome::Chooser {
+                        unavailable: Some(pending.fi_id.clone()),
+                    },
+                    FiError::Identity(idf) => failure(
+                        "Identité incomplète ou invalide",
+                        idf.message_fr().to_owned(),
+                    ),
+                    FiError::StaleAuthentication => failure(
+                        "Nouvelle authentification nécessaire",
+                        format!(
+                            "Ce service demande que vous vous identifiiez de nouveau, mais {fi_name} a réutilisé une connexion précédente. Réessayez ou choisissez un autre compte."
+                        ),
+                    ),
+                    FiError::InsufficientAcr(_) => failure(
+                        "Niveau de sécurité insuffisant",
+                        format!(
+                            "{fi_name} ne garantit pas le niveau de sécurité demandé par ce service."
+                        ),
+                    ),
+                    _ => failure(
+                        "Réponse invalide du fournisseur d'identité",
+                        format!(
+                            "La réponse de {fi_name} n'a pas pu être vérifiée. Par sécurité, la connexion est refusée."
+                        ),
+                    ),
+                });
+            }
+        };
+        let login = SsoLogin {
+            identity: login.identity,
+            registry: None,
+            fi_id: pending.fi_id.clone(),
+            acr: login.acr,
+            amr: login.amr,
+            auth_time: login.auth_time,
+            fi_id_token: login.id_token,
+        };
+        s.verify_login(session, i, login).await
+    }
 }

@@ -18,6 +18,8 @@ use pivot_proto::{
     citizen::EventCode,
     claims::claim_label_fr,
     data::DataRequest,
+    identity::PivotIdentity,
+    interaction::{ConfirmAnswer, IdentitySummary},
     oauth::{OAuthError, OAuthErrorCode},
     scope::ScopeSet,
 };
@@ -26,12 +28,13 @@ use serde::Deserialize;
 use crate::{
     citizen::{
         alert::Finished,
+        device::{Device, device_label},
         events::{Event, login_hash},
         report::ReportContext,
     },
     config::IdentitySource,
     error::{BrokerError, PageError},
-    interaction::{csrf_failed, interaction},
+    interaction::{csrf_failed, flow::Outcome, interaction},
     op::authorize::client_url,
     session::{Interaction, Session, SsoLogin},
     state::AppState,
@@ -87,12 +90,12 @@ impl AppState {
 
 /// Whether the citizen must tick the agreement box: a private service
 /// receiving identity data (`items`, from [`identity_items`]).
-fn needs_agreement(client: &ClientRecord, items: &[&str]) -> bool {
+pub(super) fn needs_agreement(client: &ClientRecord, items: &[&str]) -> bool {
     !client.public_service && !items.is_empty()
 }
 
 /// The identity items a service receives, in French, without duplicates.
-fn identity_items(identity: &ScopeSet) -> Vec<&'static str> {
+pub(super) fn identity_items(identity: &ScopeSet) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
     for claim in pivot_proto::scope::claims_for_scopes(identity) {
         if let Some(label) = claim_label_fr(claim)
@@ -104,6 +107,26 @@ fn identity_items(identity: &ScopeSet) -> Vec<&'static str> {
     out
 }
 
+/// The identity the service will receive, for the confirmation.
+pub(super) fn identity_summary(s: &AppState, login: &SsoLogin) -> IdentitySummary {
+    let p = shown_identity(s, login);
+    IdentitySummary {
+        given_name: p.given_name.clone(),
+        family_name: p.family_name.to_uppercase(),
+        female: p.gender == pivot_proto::identity::Gender::Female,
+        birthdate: p.birthdate_fr(),
+        birthplace: pivot_proto::cog::birthplace_label(&p.birthplace, &p.birthcountry),
+    }
+}
+
+/// The identity the service will receive: the registry's, or the FI's.
+fn shown_identity<'a>(s: &AppState, login: &'a SsoLogin) -> &'a PivotIdentity {
+    match s.cfg.identity_source {
+        IdentitySource::Registry => login.registry.as_ref().unwrap_or(&login.identity.pivot),
+        IdentitySource::Provider => &login.identity.pivot,
+    }
+}
+
 fn render(
     s: &AppState,
     session: &Session,
@@ -113,11 +136,7 @@ fn render(
     asked: &Asked,
     error: Option<&str>,
 ) -> Result<Response, BrokerError> {
-    // The identity the service will receive.
-    let p = match s.cfg.identity_source {
-        IdentitySource::Registry => login.registry.as_ref().unwrap_or(&login.identity.pivot),
-        IdentitySource::Provider => &login.identity.pivot,
-    };
+    let p = identity_summary(s, login);
     let fi_name = s.fis.name(&login.fi_id);
     let items = identity_items(&asked.identity);
     let html = s.templates.render(
@@ -128,12 +147,12 @@ fn render(
             client_name => i.client_name,
             interaction_id => i.id,
             csrf => session.data.csrf,
+            born_abroad => !shown_identity(s, login).born_in_france(),
             given_name => p.given_name,
-            family_name => p.family_name.to_uppercase(),
-            female => p.gender == pivot_proto::identity::Gender::Female,
-            birthdate => p.birthdate_fr(),
-            birthplace => pivot_proto::cog::birthplace_label(&p.birthplace, &p.birthcountry),
-            born_abroad => !p.born_in_france(),
+            family_name => p.family_name,
+            female => p.female,
+            birthdate => p.birthdate,
+            birthplace => p.birthplace,
             fi_name,
             identity_consent => needs_agreement(client, &items),
             identity_items => items,
@@ -191,19 +210,31 @@ pub async fn proceed(
     if !session.csrf_ok(&form.csrf) {
         return Err(csrf_failed());
     }
-    let i = interaction(&s, &session, &id)?.clone();
-    let Some(login) = session.data.sso.clone().filter(|_| i.authenticated) else {
-        return Ok(Redirect::to(&format!("/interaction/{id}")).into_response());
+    let mut device = Device::Browser {
+        jar: jar.clone(),
+        label: device_label(&headers),
     };
-    let client = s.interaction_client(&i).await?;
-    let asked = s.asked(&i.request.scope).await?;
-    if needs_agreement(&client, &identity_items(&asked.identity)) && form.consent_identity.is_none()
-    {
+    let answer = ConfirmAnswer {
+        identity_agreement: form.consent_identity.is_some(),
+        trust_device: form.trust_device.is_some(),
+    };
+    let outcome = s
+        .confirm_identity(&mut session, &id, &answer, &mut device)
+        .await?;
+    if let Outcome::AgreementMissing = outcome {
+        let i = interaction(&s, &session, &id)?;
+        let (Some(login), true) = (&session.data.sso, i.authenticated) else {
+            return s
+                .respond(jar, session, &id, Outcome::Chooser { unavailable: None })
+                .await;
+        };
+        let client = s.interaction_client(i).await?;
+        let asked = s.asked(&i.request.scope).await?;
         return render(
             &s,
             &session,
-            &i,
-            &login,
+            i,
+            login,
             &client,
             &asked,
             Some(
@@ -211,94 +242,107 @@ pub async fn proceed(
             ),
         );
     }
-    if needs_agreement(&client, &identity_items(&asked.identity)) {
-        s.record(
-            Event::new(EventCode::FcConsentIdentity)
-                .login(&login)
-                .client(&client.client_id, &client.name)
-                .session(&session.data.trace),
-        )
-        .await;
-    }
-    let trust = form.trust_device.is_some();
-    if let Some(i) = session.data.interactions.get_mut(&id) {
-        i.trust_device = trust;
-    }
-    let i = Interaction {
-        trust_device: trust,
-        ..i
-    };
-    if !asked.data.is_empty() {
-        if let Some(i) = session.data.interactions.get_mut(&id) {
-            i.confirmed = true;
-        }
-        let jar = s.save_session(jar, &session).await?;
-        return Ok((jar, Redirect::to(&format!("/interaction/{id}/consent"))).into_response());
-    }
-    finish(
-        &s,
-        jar,
-        &headers,
-        session,
-        &i,
-        &client,
-        &login,
-        asked.identity,
-        &[],
-    )
-    .await
+    let jar = device.into_jar().unwrap_or(jar);
+    s.respond(jar, session, &id, outcome).await
 }
 
-/// Issues the code for `scope` (what the citizen granted) and sends the
-/// citizen back to the service.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn finish(
-    s: &AppState,
-    jar: SignedCookieJar,
-    headers: &HeaderMap,
-    mut session: Session,
-    i: &Interaction,
-    client: &ClientRecord,
-    login: &SsoLogin,
-    scope: ScopeSet,
-    shared: &[DataRequest],
-) -> Result<Response, BrokerError> {
-    // An SSO login may outlive an operator's or the citizen's decision.
-    let account = match s.account_gate(login, &session.data.trace).await? {
-        Ok(account) => account,
-        Err(refusal) => {
-            if let Some(i) = session.data.interactions.get_mut(&i.id) {
-                i.failure = Some(OAuthError::new(
-                    OAuthErrorCode::AccessDenied,
-                    refusal.description(),
-                ));
-            }
-            session.data.sso = None;
-            let jar = s.save_session(jar, &session).await?;
-            let page = refusal.page(&s.cfg.platform_name).with_action(
-                format!("Revenir sur {}", i.client_name),
-                format!("/interaction/{}/cancel", i.id),
-            );
-            return Ok((jar, BrokerError::from(page)).into_response());
+impl AppState {
+    /// The citizen confirmed the identity of interaction `id`: the code
+    /// (back to the service), or the data consent.
+    ///
+    /// # Errors
+    /// The "expired" page; storage failures.
+    pub(super) async fn confirm_identity(
+        &self,
+        session: &mut Session,
+        id: &str,
+        answer: &ConfirmAnswer,
+        device: &mut Device,
+    ) -> Result<Outcome, BrokerError> {
+        let s = self;
+        let i = interaction(s, session, id)?.clone();
+        let Some(login) = session.data.sso.clone().filter(|_| i.authenticated) else {
+            return Ok(Outcome::Chooser { unavailable: None });
+        };
+        let client = s.interaction_client(&i).await?;
+        let asked = s.asked(&i.request.scope).await?;
+        let agreement = needs_agreement(&client, &identity_items(&asked.identity));
+        if agreement && !answer.identity_agreement {
+            return Ok(Outcome::AgreementMissing);
         }
-    };
-    let (code, grant_id) = s.issue_code(client, &i.request, login, scope).await?;
-    let reference = s
-        .record(
-            Event::new(EventCode::FcRedirectedToSp)
-                .login(login)
-                .client(&client.client_id, &client.name)
-                .data(shared)
-                .session(&session.data.trace),
-        )
-        .await;
-    session.data.interactions.remove(&i.id);
-    session.data.remember_grant(grant_id);
-    let jar = s
-        .alert_after_login(
-            jar,
-            &mut session,
-            headers,
+        if agreement {
+            s.record(
+                Event::new(EventCode::FcConsentIdentity)
+                    .login(&login)
+                    .client(&client.client_id, &client.name)
+                    .session(&session.data.trace),
+            )
+            .await;
+        }
+        let trust = answer.trust_device;
+        if let Some(i) = session.data.interactions.get_mut(id) {
+            i.trust_device = trust;
+        }
+        let i = Interaction {
+            trust_device: trust,
+            ..i
+        };
+        if !asked.data.is_empty() {
+            if let Some(i) = session.data.interactions.get_mut(id) {
+                i.confirmed = true;
+            }
+            return Ok(Outcome::Consent);
+        }
+        s.finish_login(session, &i, &client, &login, asked.identity, &[], device)
+            .await
+    }
+
+    /// Issues the code for `scope` (what the citizen granted): back to the
+    /// service, unless the account or provider was blocked meanwhile.
+    ///
+    /// # Errors
+    /// Storage failures.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn finish_login(
+        &self,
+        session: &mut Session,
+        i: &Interaction,
+        client: &ClientRecord,
+        login: &SsoLogin,
+        scope: ScopeSet,
+        shared: &[DataRequest],
+        device: &mut Device,
+    ) -> Result<Outcome, BrokerError> {
+        let s = self;
+        // An SSO login may outlive an operator's or the citizen's decision.
+        let account = match s.account_gate(login, &session.data.trace).await? {
+            Ok(account) => account,
+            Err(refusal) => {
+                if let Some(i) = session.data.interactions.get_mut(&i.id) {
+                    i.failure = Some(OAuthError::new(
+                        OAuthErrorCode::AccessDenied,
+                        refusal.description(),
+                    ));
+                }
+                session.data.sso = None;
+                return Ok(Outcome::Refused(refusal.page(&s.cfg.platform_name)));
+            }
+        };
+        let (code, grant_id) = s.issue_code(client, &i.request, login, scope).await?;
+        let reference = s
+            .record(
+                Event::new(EventCode::FcRedirectedToSp)
+                    .login(login)
+                    .client(&client.client_id, &client.name)
+                    .data(shared)
+                    .session(&session.data.trace),
+            )
+            .await;
+        session.data.interactions.remove(&i.id);
+        session.data.remember_grant(grant_id);
+        s.alert_after_login(
+            device,
+            session,
             Finished {
                 client,
                 login,
@@ -308,17 +352,20 @@ pub(super) async fn finish(
             },
         )
         .await;
-    let jar = s.save_session(jar, &session).await?;
-    let to = client_url(
-        &i.request.redirect_uri,
-        &[
-            ("code", &code),
-            ("state", &i.request.state),
-            ("iss", &s.cfg.issuer),
-        ],
-    );
-    tracing::info!(client = %client.client_id, fi = %login.fi_id, "login completed");
-    Ok((jar, Redirect::to(&to)).into_response())
+        let to = client_url(
+            &i.request.redirect_uri,
+            &[
+                ("code", &code),
+                ("state", &i.request.state),
+                ("iss", &s.cfg.issuer),
+            ],
+        );
+        tracing::info!(client = %client.client_id, fi = %login.fi_id, "login completed");
+        Ok(Outcome::Return {
+            url: to,
+            success: true,
+        })
+    }
 }
 
 /// `GET /interaction/{id}/not-me`: "Ce n'est pas vous ?" — forgets the FI

@@ -15,10 +15,14 @@ use pivot_proto::data::DataRequest;
 use serde::Serialize;
 
 use crate::{
-    citizen::events::Event,
+    citizen::{
+        device::{Device, device_label},
+        events::Event,
+    },
     error::{BrokerError, PageError},
-    interaction::{confirm::finish, csrf_failed, interaction},
+    interaction::{csrf_failed, flow::Outcome, interaction},
     op::form::pairs,
+    session::Session,
     state::AppState,
 };
 
@@ -76,7 +80,7 @@ pub async fn page(
 /// The citizen's answer: `decision` = `all`, `none` or `some` (then the
 /// ticked `scope` values).
 #[derive(Debug, PartialEq, Eq)]
-enum Decision {
+pub(super) enum Decision {
     All,
     None,
     Some(Vec<String>),
@@ -119,56 +123,84 @@ pub async fn decide(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, BrokerError> {
-    let session = s.load_session(&jar).await?;
+    let mut session = s.load_session(&jar).await?;
     let (csrf, decision) = parse_decision(&body)?;
     if !session.csrf_ok(&csrf) {
         return Err(csrf_failed());
     }
-    let i = interaction(&s, &session, &id)?.clone();
-    let Some(login) = session
-        .data
-        .sso
-        .clone()
-        .filter(|_| i.authenticated && i.confirmed)
-    else {
-        return Ok(Redirect::to(&format!("/interaction/{id}/confirm")).into_response());
+    let mut device = Device::Browser {
+        jar: jar.clone(),
+        label: device_label(&headers),
     };
-    let client = s.interaction_client(&i).await?;
-    let asked = s.asked(&i.request.scope).await?;
-    let mut granted = asked.identity;
-    // Only data the request asked can be granted, whatever was posted.
-    let accepted: Vec<&DataRequest> = match &decision {
-        Decision::All => asked.data.iter().collect(),
-        Decision::None => Vec::new(),
-        Decision::Some(ticked) => asked
+    let outcome = s
+        .decide_data(&mut session, &id, &decision, &mut device)
+        .await?;
+    let jar = device.into_jar().unwrap_or(jar);
+    s.respond(jar, session, &id, outcome).await
+}
+
+impl AppState {
+    /// The citizen's data decision for interaction `id`: the code with the
+    /// identity scopes and the accepted data.
+    ///
+    /// # Errors
+    /// The "expired" page; storage failures.
+    pub(super) async fn decide_data(
+        &self,
+        session: &mut Session,
+        id: &str,
+        decision: &Decision,
+        device: &mut Device,
+    ) -> Result<Outcome, BrokerError> {
+        let s = self;
+        let i = interaction(s, session, id)?.clone();
+        let Some(login) = session
             .data
-            .iter()
-            .filter(|d| ticked.contains(&d.scope))
-            .collect(),
-    };
-    for d in &accepted {
-        granted.insert(d.scope.clone());
+            .sso
+            .clone()
+            .filter(|_| i.authenticated && i.confirmed)
+        else {
+            return Ok(if i.authenticated {
+                Outcome::Confirm
+            } else {
+                Outcome::Chooser { unavailable: None }
+            });
+        };
+        let client = s.interaction_client(&i).await?;
+        let asked = s.asked(&i.request.scope).await?;
+        let mut granted = asked.identity;
+        // Only data the request asked can be granted, whatever was posted.
+        let accepted: Vec<&DataRequest> = match decision {
+            Decision::All => asked.data.iter().collect(),
+            Decision::None => Vec::new(),
+            Decision::Some(ticked) => asked
+                .data
+                .iter()
+                .filter(|d| ticked.contains(&d.scope))
+                .collect(),
+        };
+        for d in &accepted {
+            granted.insert(d.scope.clone());
+        }
+        tracing::info!(
+            client = %client.client_id,
+            asked = asked.data.len(),
+            accepted = accepted.len(),
+            "data consent"
+        );
+        let shared: Vec<DataRequest> = accepted.into_iter().cloned().collect();
+        s.record(
+            Event::new(EventCode::FcConsentData)
+                .login(&login)
+                .client(&client.client_id, &client.name)
+                .data(&shared)
+                .session(&session.data.trace)
+                .details(format!("accepted {} of {}", shared.len(), asked.data.len())),
+        )
+        .await;
+        s.finish_login(session, &i, &client, &login, granted, &shared, device)
+            .await
     }
-    tracing::info!(
-        client = %client.client_id,
-        asked = asked.data.len(),
-        accepted = accepted.len(),
-        "data consent"
-    );
-    let shared: Vec<DataRequest> = accepted.into_iter().cloned().collect();
-    s.record(
-        Event::new(EventCode::FcConsentData)
-            .login(&login)
-            .client(&client.client_id, &client.name)
-            .data(&shared)
-            .session(&session.data.trace)
-            .details(format!("accepted {} of {}", shared.len(), asked.data.len())),
-    )
-    .await;
-    finish(
-        &s, jar, &headers, session, &i, &client, &login, granted, &shared,
-    )
-    .await
 }
 
 #[cfg(test)]

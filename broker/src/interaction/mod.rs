@@ -1,11 +1,14 @@
 //! The citizen's steps between `/authorize` and the code: choice of FI,
 //! FI callback, confirmation, data consent. Server-rendered pages with CSRF-protected forms.
 
+pub mod app;
 pub mod callback;
 pub mod chooser;
 pub mod confirm;
 pub mod consent;
+pub mod flow;
 pub mod registry;
+pub mod web;
 
 use axum::{
     Router,
@@ -39,6 +42,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v2/fi/logout-callback",
             get(crate::op::session_end::fi_logout_callback),
         )
+        .merge(app::routes())
 }
 
 /// The page shown when an interaction is unknown or expired.

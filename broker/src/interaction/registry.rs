@@ -8,7 +8,7 @@
 use axum::{
     Form,
     extract::{Path, State},
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use axum_extra::extract::SignedCookieJar;
 use pivot_proto::{
@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::{
     citizen::events::Event,
     error::{BrokerError, PageError},
-    interaction::{csrf_failed, interaction},
+    interaction::{csrf_failed, flow::Outcome, interaction},
     session::{Interaction, Session, SsoLogin},
     state::AppState,
 };
@@ -91,84 +91,80 @@ async fn check(s: &AppState, mut login: SsoLogin) -> Checked {
     )
 }
 
-/// Runs the check for a fresh FI login and answers the browser: on to the
-/// confirmation page, a refusal page, or the retry page. Saves the session.
-pub(super) async fn verify_and_continue(
-    s: &AppState,
-    jar: SignedCookieJar,
-    mut session: Session,
-    mut i: Interaction,
-    login: SsoLogin,
-) -> Result<Response, BrokerError> {
-    let mut checked = check(s, login.clone()).await;
-    if let Checked::Verified(l) = &checked {
-        s.record(
-            Event::new(EventCode::FcVerified)
-                .login(l)
-                .client(&i.request.client_id, &i.client_name)
-                .session(&session.data.trace),
-        )
-        .await;
-        if let Err(refusal) = s.account_gate(l, &session.data.trace).await? {
-            checked = Checked::Refused(
-                refusal.page(&s.cfg.platform_name),
-                OAuthError::new(OAuthErrorCode::AccessDenied, refusal.description()),
-            );
+impl AppState {
+    /// Runs the check for a fresh FI login of interaction `i`: on to the
+    /// confirmation, a refusal, or a retry.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub(super) async fn verify_login(
+        &self,
+        session: &mut Session,
+        mut i: Interaction,
+        login: SsoLogin,
+    ) -> Result<Outcome, BrokerError> {
+        let s = self;
+        let mut checked = check(s, login.clone()).await;
+        if let Checked::Verified(l) = &checked {
+            s.record(
+                Event::new(EventCode::FcVerified)
+                    .login(l)
+                    .client(&i.request.client_id, &i.client_name)
+                    .session(&session.data.trace),
+            )
+            .await;
+            if let Err(refusal) = s.account_gate(l, &session.data.trace).await? {
+                checked = Checked::Refused(
+                    refusal.page(&s.cfg.platform_name),
+                    OAuthError::new(OAuthErrorCode::AccessDenied, refusal.description()),
+                );
+            }
+        }
+        match checked {
+            Checked::Verified(login) => {
+                session.data.sso = Some(*login);
+                i.authenticated = true;
+                i.unverified = None;
+                i.failure = None;
+                session.data.interactions.insert(i.id.clone(), i);
+                // A new login: a new session id (no session fixation).
+                s.renew_session(session).await?;
+                Ok(Outcome::Confirm)
+            }
+            Checked::Refused(page, err) => {
+                i.unverified = None;
+                i.failure = Some(err);
+                session.data.interactions.insert(i.id.clone(), i);
+                Ok(Outcome::Refused(
+                    page.with_status(axum::http::StatusCode::FORBIDDEN),
+                ))
+            }
+            Checked::Unavailable => {
+                i.unverified = Some(login.clone());
+                i.failure = Some(OAuthError::new(
+                    OAuthErrorCode::TemporarilyUnavailable,
+                    "the civil registry is unavailable",
+                ));
+                session.data.interactions.insert(i.id.clone(), i);
+                Ok(Outcome::RegistryUnavailable { fi_id: login.fi_id })
+            }
         }
     }
-    match checked {
-        Checked::Verified(login) => {
-            session.data.sso = Some(*login);
-            i.authenticated = true;
-            i.unverified = None;
-            i.failure = None;
-            session.data.interactions.insert(i.id.clone(), i.clone());
-            // A new login: a new session id (no session fixation).
-            s.renew_session(&mut session).await?;
-            let jar = s.save_session(jar, &session).await?;
-            Ok((jar, Redirect::to(&format!("/interaction/{}/confirm", i.id))).into_response())
-        }
-        Checked::Refused(page, err) => {
-            i.unverified = None;
-            i.failure = Some(err);
-            session.data.interactions.insert(i.id.clone(), i.clone());
-            let jar = s.save_session(jar, &session).await?;
-            let page = page
-                .with_status(axum::http::StatusCode::FORBIDDEN)
-                .with_action(
-                    format!("Revenir sur {}", i.client_name),
-                    format!("/interaction/{}/cancel", i.id),
-                );
-            Ok((jar, BrokerError::from(page)).into_response())
-        }
-        Checked::Unavailable => {
-            i.unverified = Some(login.clone());
-            i.failure = Some(OAuthError::new(
-                OAuthErrorCode::TemporarilyUnavailable,
-                "the civil registry is unavailable",
-            ));
-            session.data.interactions.insert(i.id.clone(), i.clone());
-            let jar = s.save_session(jar, &session).await?;
-            let fi_name = s.fis.name(&login.fi_id);
-            let html = s.templates.render(
-                "broker/registry_unavailable.html",
-                minijinja::context! {
-                    lang => "fr",
-                    site_name => s.cfg.platform_name,
-                    client_name => i.client_name,
-                    interaction_id => i.id,
-                    csrf => session.data.csrf,
-                    fi_name,
-                },
-            )?;
-            Ok((
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                jar,
-                [(axum::http::header::RETRY_AFTER, "5")],
-                html,
-            )
-                .into_response())
-        }
+
+    /// Checks the kept FI login of interaction `id` again.
+    ///
+    /// # Errors
+    /// The "expired" page; storage failures.
+    pub(super) async fn retry_registry(
+        &self,
+        session: &mut Session,
+        id: &str,
+    ) -> Result<Outcome, BrokerError> {
+        let i = interaction(self, session, id)?.clone();
+        let Some(login) = i.unverified.clone() else {
+            return Ok(Outcome::Chooser { unavailable: None });
+        };
+        self.verify_login(session, i, login).await
     }
 }
 
@@ -185,13 +181,10 @@ pub async fn retry(
     Path(id): Path<String>,
     Form(form): Form<RetryForm>,
 ) -> Result<Response, BrokerError> {
-    let session = s.load_session(&jar).await?;
+    let mut session = s.load_session(&jar).await?;
     if !session.csrf_ok(&form.csrf) {
         return Err(csrf_failed());
     }
-    let i = interaction(&s, &session, &id)?.clone();
-    let Some(login) = i.unverified.clone() else {
-        return Ok(Redirect::to(&format!("/interaction/{id}")).into_response());
-    };
-    verify_and_continue(&s, jar, session, i, login).await
+    let outcome = s.retry_registry(&mut session, &id).await?;
+    s.respond(jar, session, &id, outcome).await
 }

@@ -261,6 +261,15 @@ const SERVICES: &[DemoService] = &[
         acr: "eidas1",
         quotient: true,
     },
+    DemoService {
+        slug: "procuration",
+        name: "Procurations de vote en ligne",
+        scopes: "openid identite_pivot email preferred_username amr",
+        offset: 204,
+        high: true,
+        acr: "eidas3",
+        quotient: false,
+    },
 ];
 
 /// Port offset of the first demo data provider.
@@ -396,6 +405,7 @@ fn sandbox_app_links() -> crate::applinks::AppLinksConfig {
             "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5".into(),
         ],
         apple_app_ids: vec!["SANDBOX01.fr.gouv.pivot.sandbox".into()],
+        desktop_link: false,
     }
 }
 
@@ -431,6 +441,7 @@ fn broker_config(
             client_secret_file: None,
             acr_values: levels,
             enabled: true,
+            login: kind.login_method(),
         });
     }
     let url = url_of(listener)?;
@@ -479,6 +490,7 @@ impl Sandbox {
         let mailbox_l = bind(base, MAILBOX_OFFSET).await?;
         let smtp_l = bind(base, SMTP_OFFSET).await?;
         let mut kinds: Vec<fi::FiKind> = fi::FiKind::ALL.to_vec();
+        kinds.extend(fi::FiKind::CARD);
         if opts.test_providers {
             kinds.extend(fi::FiKind::TEST_ONLY);
         }
@@ -541,13 +553,17 @@ impl Sandbox {
             },
             smtp: smtp.local_addr(),
         };
-        let low_cfg = broker_config(
+        let mut low_cfg = broker_config(
             &common,
             &low_l,
             PlatformConfig::default(),
             opts.data_dir.clone(),
             BROKER_AT_FI,
         )?;
+        // The app's home broker (its client is registered there).
+        if let Some(links) = &mut low_cfg.app_links {
+            links.desktop_link = true;
+        }
         let high_cfg = broker_config(
             &common,
             &high_l,
@@ -868,6 +884,12 @@ impl Sandbox {
             let _ = writeln!(s, "  Identity provider {:<30} {}", f.name, f.url);
             if let Some(phone) = &f.phone {
                 let _ = writeln!(s, "      one-time codes (eidas2 and above): {phone}");
+            }
+            if fi::FiKind::from_id(&f.id).is_some_and(|k| fi::FiKind::CARD.contains(&k)) {
+                let _ = writeln!(
+                    s,
+                    "      ID card in the app (FranceConnect+ only); test cards: `pivot-card list`"
+                );
             }
         }
         let _ = writeln!(

@@ -63,6 +63,12 @@ impl DeviceKey {
         Self(josekit::jws::ES256.generate_key_pair().unwrap())
     }
 
+    /// The key's RFC 7638 thumbprint.
+    pub fn jkt(&self) -> String {
+        use josekit::jwk::KeyPair;
+        pivot_broker::keys::thumbprint(&self.0.to_jwk_public_key())
+    }
+
     /// A DPoP proof (RFC 9449) for `method` on `url`, for `token` if any.
     pub fn proof(&self, method: &str, url: &str, token: Option<&str>, iat: i64) -> String {
         use josekit::jwk::KeyPair;
@@ -1010,4 +1016,43 @@ async fn a_refresh_token_is_bound_to_its_key_its_client_and_a_live_account() {
     )
     .await
     .assert_oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
+}
+
+#[tokio::test]
+async fn the_app_trusts_itself_as_the_device_of_its_key() {
+    let h = harness().await;
+    let app = app_token(&h, CLOSED_FI).await;
+    let r = api(&h, Method::POST, "/devices/current/trust", &app, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["label"], "Application Pivot");
+    assert_eq!(v["current"], true);
+    assert_eq!(
+        v["trusted_until"].as_i64(),
+        Some(h.now() + pivot_proto::citizen::TRUSTED_DEVICE_SECS)
+    );
+    // Listed as the current device, and it is the device the app's logins
+    // are alerted from.
+    let devices = api(&h, Method::GET, "/devices", &app, None).await.json();
+    let listed: Vec<&Value> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["current"] == true)
+        .collect();
+    assert_eq!(listed.len(), 1, "{devices}");
+    assert_eq!(
+        listed[0]["id"],
+        pivot_broker::citizen::device::app_device_id(&app.key.jkt())
+    );
+    // A bearer token names no device.
+    let mut basic = h.client(BASIC).await;
+    basic.scopes.push("citizen_space".into());
+    h.state.store.put_client(&basic).await.unwrap();
+    let bearer = h.tokens(BASIC, "openid citizen_space").await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api(&h, Method::POST, "/devices/current/trust", &bearer, None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
 }

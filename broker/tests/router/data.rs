@@ -40,7 +40,7 @@ fn provider(id: &str, name: &str, provided: Vec<DataScope>) -> pivot_broker::sto
 
 /// A broker with a tax and a health provider; the `BASIC` service may ask
 /// their data.
-async fn harness() -> Harness {
+pub async fn harness() -> Harness {
     let h = Harness::new().await;
     let tax = provider(
         TAX,

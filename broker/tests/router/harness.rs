@@ -242,12 +242,14 @@ pub fn config(dir: &std::path::Path) -> FileConfig {
             client_secret_file: None,
             acr_values: vec![Eidas::Eidas1],
             enabled: true,
+            login: Default::default(),
         }],
         dsfr_dir: None,
         app_links: Some(pivot_broker::applinks::AppLinksConfig {
             android_package: Some("fr.gouv.pivot.test".into()),
             android_sha256_cert_fingerprints: vec!["AB:CD".into()],
             apple_app_ids: vec!["TEAM123.fr.gouv.pivot.test".into()],
+            desktop_link: true,
         }),
         // Nothing listens there, and no worker runs in these tests: mails
         // stay in the outbox for the tests to read.

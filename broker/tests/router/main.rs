@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod app_interaction;
 mod authorize;
 mod citizen;
 mod data;

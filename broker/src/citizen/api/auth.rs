@@ -8,7 +8,11 @@ use axum::{
 };
 use pivot_proto::{citizen::CITIZEN_SPACE_SCOPE, oauth::OAuthErrorCode};
 
-use crate::{citizen::space::Citizen, error::BrokerError, state::AppState};
+use crate::{
+    citizen::{device::app_device_id, space::Citizen},
+    error::BrokerError,
+    state::AppState,
+};
 
 /// The citizen named by the request's access token.
 #[derive(Debug)]
@@ -23,16 +27,18 @@ impl FromRequestParts<AppState> for ApiCitizen {
             .extensions
             .get::<OriginalUri>()
             .map_or_else(|| parts.uri.path().to_owned(), |u| u.path().to_owned());
-        let grant = s
+        let live = s
             .presented_token(&parts.headers, parts.method.as_str(), &path)
-            .await?
-            .grant;
+            .await?;
+        let grant = live.grant;
         if !grant.scope.contains(CITIZEN_SPACE_SCOPE) {
             return Err(BrokerError::oauth(
                 OAuthErrorCode::InsufficientScope,
                 "the token does not carry the citizen_space scope",
             ));
         }
-        Ok(Self(Citizen::from_grant(&grant, None)))
+        // The app's token is bound to its device key: that is its device.
+        let device = live.dpop_jkt.as_deref().map(app_device_id);
+        Ok(Self(Citizen::from_grant(&grant, device)))
     }
 }

@@ -99,6 +99,27 @@ pub async fn devices(
     Ok(Json(s.device_views(&c).await?))
 }
 
+/// Trusts the app making the request (the device of the token's DPoP key):
+/// no connection alert from it for 90 days.
+#[utoipa::path(
+    post, path = "/api/v2/citizen/devices/current/trust", tag = "citizen",
+    responses(
+        (status = 200, body = DeviceView),
+        (status = 400, description = "invalid_request: the token is not bound to an app's key"),
+        (status = 401), (status = 403),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn trust_current_device(
+    State(s): State<AppState>,
+    ApiCitizen(c): ApiCitizen,
+) -> Result<Json<DeviceView>, BrokerError> {
+    s.trust_app_device(&c)
+        .await?
+        .map(Json)
+        .ok_or_else(|| invalid("only the app's DPoP-bound token names a device"))
+}
+
 /// Forgets a device (its next login alerts again).
 #[utoipa::path(
     delete, path = "/api/v2/citizen/devices/{id}", tag = "citizen",

@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/citizen/devices", get(handlers::devices))
         .route("/citizen/devices/{id}", delete(handlers::forget_device))
+        .route(
+            "/citizen/devices/current/trust",
+            post(handlers::trust_current_device),
+        )
         .route("/citizen/reports", post(handlers::report))
         .route("/citizen/openapi.json", get(openapi::document))
 }

@@ -34,6 +34,7 @@ impl Modify for BearerAuth {
         handlers::update_preferences,
         handlers::devices,
         handlers::forget_device,
+        handlers::trust_current_device,
         handlers::report
     ),
     modifiers(&BearerAuth),

@@ -1,20 +1,23 @@
 //! `GET|POST /authorize`: validates the request, picks the level to assert
 //! from `acr_values`, answers from the FI session (SSO) when it is strong
-//! enough, else shows the login form.
+//! enough, else shows the login form — or, at the card provider, hands the
+//! request to [`super::card`].
 
 use std::sync::Arc;
 
 use axum::{
     Form,
     extract::{Query, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::CookieJar;
+use pivot_card::holder::Holder;
+use pivot_proto::{card_auth::CardAuthErrorCode, interaction::LoginMethod};
 use time::{Duration, OffsetDateTime};
 
 use super::{
-    FiState, Params,
+    FiState, Params, card,
     error::{HttpError, OAuthCode},
     level::needs_second_factor,
     login,
@@ -26,18 +29,20 @@ use crate::sandbox::citizens::Citizen;
 pub(super) async fn get(
     State(st): State<Arc<FiState>>,
     jar: CookieJar,
+    headers: HeaderMap,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, HttpError> {
-    authorize(&st, &jar, Params::parse(pairs))
+    authorize(&st, &jar, &headers, Params::parse(pairs))
 }
 
 /// `POST /authorize` (form-encoded, same parameters).
 pub(super) async fn post(
     State(st): State<Arc<FiState>>,
     jar: CookieJar,
+    headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HttpError> {
-    authorize(&st, &jar, Params::parse(pairs))
+    authorize(&st, &jar, &headers, Params::parse(pairs))
 }
 
 /// What the `prompt` parameter asks.
@@ -47,23 +52,40 @@ struct Prompt {
     login: bool,
 }
 
-fn authorize(st: &FiState, jar: &CookieJar, p: Params) -> Result<Response, HttpError> {
+fn authorize(
+    st: &FiState,
+    jar: &CookieJar,
+    headers: &HeaderMap,
+    p: Params,
+) -> Result<Response, HttpError> {
     let now = st.now();
+    // The app asking the card provider for its challenge: errors are JSON.
+    let card = st.kind().login_method() == LoginMethod::Card;
+    let json = card && card::wants_json(headers);
+    let error_page = |title: &str, message: &str| {
+        if json {
+            Ok(card::refuse(
+                CardAuthErrorCode::InvalidRequest,
+                message,
+                None,
+            ))
+        } else {
+            st.error_page(StatusCode::BAD_REQUEST, title, message)
+        }
+    };
 
     // Until the redirect URI is trusted, errors are pages.
     let client = match p.get("client_id") {
         Some(id) if !p.is_duplicated("client_id") => st.client(id),
         _ => {
-            return st.error_page(
-                StatusCode::BAD_REQUEST,
+            return error_page(
                 "Requête invalide",
                 "Le service qui vous a envoyé ici n'a pas indiqué son identifiant (client_id).",
             );
         }
     };
     let Some(client) = client else {
-        return st.error_page(
-            StatusCode::BAD_REQUEST,
+        return error_page(
             "Service inconnu",
             "Le service qui vous a envoyé ici n'est pas enregistré auprès de ce fournisseur d'identité.",
         );
@@ -76,17 +98,25 @@ fn authorize(st: &FiState, jar: &CookieJar, p: Params) -> Result<Response, HttpE
             uri.to_owned()
         }
         _ => {
-            return st.error_page(
-                StatusCode::BAD_REQUEST,
+            return error_page(
                 "Adresse de retour invalide",
                 "L'adresse de retour (redirect_uri) demandée n'est pas enregistrée pour ce service. Par sécurité, vous n'y êtes pas renvoyé.",
             );
         }
     };
 
-    // From here on, errors go back to the client.
+    // From here on, errors go back to the client (for the app: as the
+    // way back of a JSON refusal).
     let state = p.get("state").map(str::to_owned);
     let fail = |code: OAuthCode, description: &str| {
+        if json {
+            let back = error_url(st, &redirect_uri, state.as_deref(), code, description)?;
+            return Ok(card::refuse(
+                CardAuthErrorCode::InvalidRequest,
+                "FranceConnect a transmis une demande de connexion que France Identité ne peut pas traiter. Revenez au choix du compte pour réessayer.",
+                Some(back),
+            ));
+        }
         redirect_error(st, &redirect_uri, state.as_deref(), code, description)
     };
     if let Some(dup) = p.duplicated.first() {
@@ -165,6 +195,17 @@ fn authorize(st: &FiState, jar: &CookieJar, p: Params) -> Result<Response, HttpE
         acr,
     };
 
+    // The card provider opens no session: every login proves the card.
+    if card {
+        if prompt.none {
+            return fail(
+                OAuthCode::LoginRequired,
+                "every login at this identity provider takes the ID card",
+            );
+        }
+        return card::start(st, request, json);
+    }
+
     // SSO at the FI: a live session strong enough for the level answers at
     // once unless the client insists on a fresh login.
     let session = jar
@@ -221,6 +262,38 @@ pub(super) fn issue_code(
     redirect_to_client(st, &redirect_uri, &[("code", &code), ("state", &state)])
 }
 
+/// The (validated) client's redirect URI with a code for the holder of a
+/// verified ID card, whose provider account is `citizen`, logged in now.
+pub(super) fn code_url(
+    st: &FiState,
+    request: AuthRequest,
+    citizen: &'static Citizen,
+    card: Arc<Holder>,
+    now: OffsetDateTime,
+) -> Result<String, HttpError> {
+    let redirect_uri = request.redirect_uri.clone();
+    let state = request.state.clone();
+    let mut grant = CodeGrant::new(request, citizen, now, true, now);
+    grant.card = Some(card);
+    let code = st.store.new_code(grant, now);
+    client_url(st, &redirect_uri, &[("code", &code), ("state", &state)])
+}
+
+/// The (validated) client's redirect URI with an OAuth error.
+fn error_url(
+    st: &FiState,
+    redirect_uri: &str,
+    state: Option<&str>,
+    code: OAuthCode,
+    description: &str,
+) -> Result<String, HttpError> {
+    let mut params = vec![("error", code.as_str()), ("error_description", description)];
+    if let Some(s) = state {
+        params.push(("state", s));
+    }
+    client_url(st, redirect_uri, &params)
+}
+
 /// Redirects to the (validated) client with an OAuth error.
 pub(super) fn redirect_error(
     st: &FiState,
@@ -229,11 +302,8 @@ pub(super) fn redirect_error(
     code: OAuthCode,
     description: &str,
 ) -> Result<Response, HttpError> {
-    let mut params = vec![("error", code.as_str()), ("error_description", description)];
-    if let Some(s) = state {
-        params.push(("state", s));
-    }
-    redirect_to_client(st, redirect_uri, &params)
+    let url = error_url(st, redirect_uri, state, code, description)?;
+    Ok(found(url))
 }
 
 /// A `302 Found` to a validated redirect URI with the given parameters plus
@@ -243,6 +313,27 @@ fn redirect_to_client(
     redirect_uri: &str,
     params: &[(&str, &str)],
 ) -> Result<Response, HttpError> {
+    Ok(found(client_url(st, redirect_uri, params)?))
+}
+
+fn found(url: String) -> Response {
+    (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, url),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+    )
+        .into_response()
+}
+
+/// A validated redirect URI with the given parameters plus the RFC 9207
+/// `iss`.
+pub(super) fn client_url(
+    st: &FiState,
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+) -> Result<String, HttpError> {
     let mut url = url::Url::parse(redirect_uri).map_err(|_| {
         HttpError::Internal(super::FiError::ClientUri {
             client_id: String::new(),
@@ -257,12 +348,5 @@ fn redirect_to_client(
         }
         q.append_pair("iss", &iss);
     }
-    Ok((
-        StatusCode::FOUND,
-        [
-            (header::LOCATION, url.to_string()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response())
+    Ok(url.to_string())
 }

@@ -36,6 +36,9 @@ pub enum FiBehaviour {
     /// the token request. Lets tests check that the broker refuses a level
     /// lower than the one it asked.
     AssertAcr(Eidas),
+    /// The card provider treats the card with this number as declared lost
+    /// or stolen: it refuses it once verified (`card_revoked`).
+    RevokedCard(String),
 }
 
 /// Shared, switchable behaviour of one FI. Clones share the same setting.

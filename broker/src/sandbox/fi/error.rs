@@ -32,6 +32,9 @@ pub enum FiError {
     /// The spec gives the FI no eIDAS level to assert.
     #[error("an identity provider needs at least one eIDAS level")]
     NoLevel,
+    /// The card provider has no trusted state CA to verify cards against.
+    #[error("the ID-card identity provider needs a trusted state CA certificate")]
+    NoCardRoot,
     /// Key generation or signing failed.
     #[error("JOSE error: {0}")]
     Jose(#[from] josekit::JoseError),

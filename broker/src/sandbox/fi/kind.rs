@@ -1,8 +1,9 @@
 //! The demo identity providers and what makes each one's login form look
-//! like the real one (labels, hints, identifier format), plus a test-only
-//! provider asserting `eidas3`.
+//! like the real one (labels, hints, identifier format), the ID-card
+//! provider in the style of France Identité, plus a test-only provider
+//! asserting `eidas3`.
 
-use pivot_proto::eidas::Eidas;
+use pivot_proto::{eidas::Eidas, interaction::LoginMethod};
 use serde::{Deserialize, Serialize};
 
 use super::keys::SignAlg;
@@ -19,6 +20,11 @@ pub enum FiKind {
     LaPoste,
     /// MSA (Mutualité sociale agricole): numéro de sécurité sociale + mot de passe.
     Msa,
+    /// In the style of France Identité: the citizen's ID card signs a
+    /// challenge in the app (`pivot_proto::card_auth`); no password form.
+    /// Its accounts are tied to the sandbox's test cards.
+    #[serde(rename = "france-identite")]
+    FranceIdentite,
     /// A test-only provider asserting `eidas2` and `eidas3` after a password
     /// and a one-time code; it accepts the citizens' La Poste accounts (see
     /// [`super::demo_login`]). Not in [`FiKind::ALL`]: the default sandbox
@@ -40,8 +46,13 @@ pub enum LoginFormat {
 }
 
 impl FiKind {
-    /// Every kind, in display order.
+    /// Every kind with a login form (identifier and password), in display
+    /// order.
     pub const ALL: [FiKind; 4] = [FiKind::Impots, FiKind::Ameli, FiKind::LaPoste, FiKind::Msa];
+
+    /// Kinds whose login is the ID card, started by the default sandbox
+    /// after [`FiKind::ALL`].
+    pub const CARD: [FiKind; 1] = [FiKind::FranceIdentite];
 
     /// Kinds that only tests start (never shown by the default sandbox).
     pub const TEST_ONLY: [FiKind; 1] = [FiKind::TestHigh];
@@ -54,28 +65,33 @@ impl FiKind {
             FiKind::Ameli => "ameli",
             FiKind::LaPoste => "laposte",
             FiKind::Msa => "msa",
+            FiKind::FranceIdentite => "france-identite",
             FiKind::TestHigh => "test-eidas3",
         }
     }
 
-    /// Parses [`FiKind::id`] (test-only kinds included).
+    /// Parses [`FiKind::id`] (card and test-only kinds included).
     #[must_use]
     pub fn from_id(id: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
+            .chain(Self::CARD)
             .chain(Self::TEST_ONLY)
             .find(|k| k.id() == id)
     }
 
     /// The eIDAS levels the sandbox lets this FI assert, lowest first:
     /// `eidas1` for impots.gouv, ameli and MSA; `eidas1` and `eidas2` for La
-    /// Poste; `eidas2` and `eidas3` for the test provider.
+    /// Poste; `eidas2` and `eidas3` for the test provider; `eidas3` alone
+    /// for France Identité, whose only login is the ID card (so it is
+    /// offered on the high platform only).
     #[must_use]
     pub const fn default_levels(self) -> &'static [Eidas] {
         match self {
             FiKind::Impots | FiKind::Ameli | FiKind::Msa => &[Eidas::Eidas1],
             FiKind::LaPoste => &[Eidas::Eidas1, Eidas::Eidas2],
             FiKind::TestHigh => &[Eidas::Eidas2, Eidas::Eidas3],
+            FiKind::FranceIdentite => &[Eidas::Eidas3],
         }
     }
 
@@ -87,6 +103,7 @@ impl FiKind {
             FiKind::Ameli => "ameli.fr",
             FiKind::LaPoste => "L'Identité Numérique La Poste",
             FiKind::Msa => "MSA",
+            FiKind::FranceIdentite => "France Identité",
             FiKind::TestHigh => "Fournisseur d'identité de test (eidas3)",
         }
     }
@@ -99,6 +116,7 @@ impl FiKind {
             FiKind::Ameli => "Compte ameli — l'Assurance Maladie",
             FiKind::LaPoste => "Votre identité numérique",
             FiKind::Msa => "Mon espace privé — Mutualité sociale agricole",
+            FiKind::FranceIdentite => "L'identité numérique avec votre carte d'identité",
             FiKind::TestHigh => "Niveau eIDAS élevé, réservé aux tests",
         }
     }
@@ -111,17 +129,28 @@ impl FiKind {
             FiKind::Ameli => "Connexion à mon compte ameli",
             FiKind::LaPoste => "Connexion à L'Identité Numérique La Poste",
             FiKind::Msa => "Connexion à mon espace privé MSA",
+            FiKind::FranceIdentite => "Connexion avec France Identité",
             FiKind::TestHigh => "Connexion au fournisseur d'identité de test (eidas3)",
         }
     }
 
-    /// Shape of the login identifier.
+    /// How the citizen logs in: a form, or the ID card.
+    #[must_use]
+    pub const fn login_method(self) -> LoginMethod {
+        match self {
+            FiKind::FranceIdentite => LoginMethod::Card,
+            _ => LoginMethod::Web,
+        }
+    }
+
+    /// Shape of the login identifier (France Identité has no form: its
+    /// accounts are named by their e-mail address).
     #[must_use]
     pub const fn login_format(self) -> LoginFormat {
         match self {
             FiKind::Impots => LoginFormat::FiscalNumber,
             FiKind::Ameli | FiKind::Msa => LoginFormat::SocialSecurityNumber,
-            FiKind::LaPoste | FiKind::TestHigh => LoginFormat::Email,
+            FiKind::LaPoste | FiKind::TestHigh | FiKind::FranceIdentite => LoginFormat::Email,
         }
     }
 
@@ -143,7 +172,9 @@ impl FiKind {
             FiKind::Ameli => {
                 "13 caractères (disponible sur vos relevés de remboursement). Exemple : 1 48 05 99 999 356"
             }
-            FiKind::LaPoste | FiKind::TestHigh => "Format attendu : nom@domaine.fr",
+            FiKind::LaPoste | FiKind::TestHigh | FiKind::FranceIdentite => {
+                "Format attendu : nom@domaine.fr"
+            }
             FiKind::Msa => "13 caractères, sans la clé (figure sur votre carte Vitale).",
         }
     }
@@ -202,7 +233,9 @@ impl FiKind {
     pub const fn default_sign_alg(self) -> SignAlg {
         match self {
             FiKind::Impots | FiKind::Msa => SignAlg::Rs256,
-            FiKind::Ameli | FiKind::LaPoste | FiKind::TestHigh => SignAlg::Es256,
+            FiKind::Ameli | FiKind::LaPoste | FiKind::TestHigh | FiKind::FranceIdentite => {
+                SignAlg::Es256
+            }
         }
     }
 

@@ -9,6 +9,11 @@ pub const AMR_PASSWORD: &[&str] = &["pwd"];
 /// and `otp` for the methods, `mfa` for their combination).
 pub const AMR_PASSWORD_AND_CODE: &[&str] = &["pwd", "otp", "mfa"];
 
+/// `amr` of a login with the ID card (RFC 8176): `sc` (smart card), `hwk`
+/// (proof of possession of a hardware-held key: the card's signature),
+/// `pin` (the card's PIN) and `mfa`.
+pub const AMR_CARD: &[&str] = &["sc", "hwk", "pin", "mfa"];
+
 /// Whether a login at `level` takes a second factor (the one-time code):
 /// from `eidas2` (substantial) up.
 #[must_use]

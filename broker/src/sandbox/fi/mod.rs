@@ -20,9 +20,15 @@
 //! ([`select_level`]). From `eidas2` up the login takes a one-time code
 //! after the password: six digits, valid 5 minutes, 3 attempts, single use,
 //! "sent" to the FI's demo phone page ([`PHONE_PATH`]) and to the log.
+//!
+//! The France Identité-style provider ([`FiKind::FranceIdentite`]) has no
+//! form: its login is the citizen's ID card signing a challenge in the app
+//! (`card`, on the wire of `pivot_proto::card_auth`), verified against the
+//! trusted state CA ([`FiSpec::trusted_card_root`]); it asserts `eidas3`.
 
 mod accounts;
 mod authorize;
+mod card;
 mod control;
 mod discovery;
 mod end_session;
@@ -48,7 +54,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use pivot_proto::eidas::Eidas;
+use pivot_proto::{eidas::Eidas, interaction::LoginMethod};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -84,6 +90,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "fi/telephone.html",
         include_str!("../../../templates/fi/telephone.html"),
+    ),
+    (
+        "fi/card.html",
+        include_str!("../../../templates/fi/card.html"),
     ),
 ];
 
@@ -131,20 +141,30 @@ pub struct FiSpec {
     pub clients: Vec<FiClientReg>,
     /// ID token signature algorithm.
     pub sign_alg: SignAlg,
+    /// The state CA certificate (DER) the card provider verifies ID cards
+    /// against; required by [`FiKind::FranceIdentite`], unused by the
+    /// others.
+    pub trusted_card_root: Option<Vec<u8>>,
 }
 
 impl FiSpec {
     /// The usual sandbox spec for `kind`: the kind's levels
     /// ([`FiKind::default_levels`]) and default algorithm
-    /// ([`FiKind::default_sign_alg`]).
+    /// ([`FiKind::default_sign_alg`]); the card provider trusts the
+    /// sandbox's state CA (`pivot_card::sandbox`).
     #[must_use]
     pub fn demo(kind: FiKind, issuer: url::Url, clients: Vec<FiClientReg>) -> Self {
+        let card = kind.login_method() == LoginMethod::Card;
         Self {
             kind,
             issuer,
             levels: kind.default_levels().to_vec(),
             clients,
             sign_alg: kind.default_sign_alg(),
+            trusted_card_root: card
+                .then(pivot_card::sandbox::sandbox_pki)
+                .and_then(Result::ok)
+                .map(|pki| pki.root().certificate_der().to_vec()),
         }
     }
 
@@ -192,6 +212,8 @@ struct FiState {
     control: FiControl,
     clock: SharedClock,
     templates: Templates,
+    /// The trusted state CA, DER (empty but at the card provider).
+    card_root: Vec<u8>,
 }
 
 impl FiState {
@@ -314,6 +336,10 @@ pub fn router(
     if spec.levels.is_empty() {
         return Err(FiError::NoLevel);
     }
+    let card_root = match (spec.kind.login_method(), &spec.trusted_card_root) {
+        (LoginMethod::Card, None) => return Err(FiError::NoCardRoot),
+        (_, root) => root.clone().unwrap_or_default(),
+    };
     for c in &spec.clients {
         for uri in c.redirect_uris.iter().chain(&c.post_logout_redirect_uris) {
             if url::Url::parse(uri).is_err() {
@@ -336,6 +362,7 @@ pub fn router(
         control: control.clone(),
         clock,
         templates,
+        card_root,
     });
     let routes = Router::new()
         .route(
@@ -357,6 +384,7 @@ pub fn router(
             get(end_session::get).post(end_session::post),
         )
         .route(PHONE_PATH, get(phone::page))
+        .route(&format!("{}/{{id}}", card::ANSWER_PATH), post(card::answer))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             control,

@@ -1,15 +1,16 @@
 //! In-memory state of a demo FI: pending authorization requests (with their
-//! one-time code when the level needs one), codes, access tokens, FI
-//! sessions and the demo phone's messages. Entries expire by the clock
+//! one-time code when the level needs one, or their card challenge), codes,
+//! access tokens, FI sessions and the demo phone's messages. Entries expire by the clock
 //! passed in; expired ones are swept whenever a new entry is added.
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
 };
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use pivot_proto::eidas::Eidas;
+use pivot_card::holder::Holder;
+use pivot_proto::{card_auth::CHALLENGE_LEN, eidas::Eidas};
 use rand::{Rng, RngCore, rngs::OsRng};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
@@ -32,6 +33,8 @@ pub(super) const MAX_FAILURES: u32 = 5;
 pub(super) const OTP_TTL: Duration = Duration::minutes(5);
 /// Wrong one-time codes after which the login restarts.
 pub(super) const OTP_MAX_ATTEMPTS: u32 = 3;
+/// Lifetime of a card challenge.
+pub(super) const CARD_CHALLENGE_TTL: Duration = Duration::minutes(5);
 /// Messages the demo phone keeps (oldest dropped first).
 const PHONE_CAPACITY: usize = 200;
 
@@ -149,6 +152,8 @@ pub(super) struct CodeGrant {
     pub auth_time: OffsetDateTime,
     /// Whether the login took the one-time code too.
     pub second_factor: bool,
+    /// The verified ID card of a card login: the identity comes from it.
+    pub card: Option<Arc<Holder>>,
     pub expires: OffsetDateTime,
     used: bool,
     issued_token: Option<String>,
@@ -167,11 +172,33 @@ impl CodeGrant {
             citizen,
             auth_time,
             second_factor,
+            card: None,
             expires: now + CODE_TTL,
             used: false,
             issued_token: None,
         }
     }
+}
+
+/// An authorization request waiting for the card's answer to its
+/// challenge.
+#[derive(Clone, Debug)]
+pub(super) struct CardPending {
+    pub request: AuthRequest,
+    /// The challenge, [`CHALLENGE_LEN`] random bytes.
+    pub challenge: [u8; CHALLENGE_LEN],
+    pub expires: OffsetDateTime,
+}
+
+/// Outcome of taking a card request for its answer.
+#[derive(Debug)]
+pub(super) enum CardTake {
+    /// Live: it is now spent.
+    Live(Box<CardPending>),
+    /// Its challenge expired (it is spent too).
+    Expired(Box<CardPending>),
+    /// Unknown: answered already, never issued, or long gone.
+    Unknown,
 }
 
 /// Outcome of presenting a code at the token endpoint.
@@ -189,6 +216,8 @@ pub(super) enum Redeem {
 #[derive(Clone, Debug)]
 pub(super) struct AccessGrant {
     pub citizen: &'static Citizen,
+    /// The verified ID card of a card login.
+    pub card: Option<Arc<Holder>>,
     pub scopes: Vec<String>,
     pub expires: OffsetDateTime,
 }
@@ -209,6 +238,7 @@ struct Inner {
     codes: HashMap<String, CodeGrant>,
     tokens: HashMap<String, AccessGrant>,
     sessions: HashMap<String, FiSession>,
+    cards: HashMap<String, CardPending>,
     /// Newest first.
     phone: VecDeque<PhoneMessage>,
     next_message: u64,
@@ -358,6 +388,40 @@ impl Store {
     /// The demo phone's messages, newest first.
     pub fn phone(&self) -> Vec<PhoneMessage> {
         self.lock().phone.iter().cloned().collect()
+    }
+
+    /// Records a request waiting for a card, with a fresh challenge;
+    /// returns its unguessable 128-bit id and the challenge. Requests
+    /// expired for longer than their lifetime are swept.
+    pub fn new_card_request(
+        &self,
+        request: AuthRequest,
+        now: OffsetDateTime,
+    ) -> (String, [u8; CHALLENGE_LEN]) {
+        let id = random_token(16);
+        let mut challenge = [0u8; CHALLENGE_LEN];
+        OsRng.fill_bytes(&mut challenge);
+        let mut s = self.lock();
+        // Kept a while after expiry, to tell "expired" from "unknown".
+        s.cards.retain(|_, c| c.expires + CARD_CHALLENGE_TTL > now);
+        s.cards.insert(
+            id.clone(),
+            CardPending {
+                request,
+                challenge,
+                expires: now + CARD_CHALLENGE_TTL,
+            },
+        );
+        (id, challenge)
+    }
+
+    /// Takes the card request `id` for its one answer (single use).
+    pub fn take_card_request(&self, id: &str, now: OffsetDateTime) -> CardTake {
+        match self.lock().cards.remove(id) {
+            Some(c) if c.expires > now => CardTake::Live(Box::new(c)),
+            Some(c) => CardTake::Expired(Box::new(c)),
+            None => CardTake::Unknown,
+        }
     }
 
     /// Issues a code for a grant.

@@ -19,6 +19,8 @@ use tower::ServiceExt;
 use super::*;
 use crate::{clock::FixedClock, sandbox::citizens::find_citizen};
 
+mod card;
+
 const CLIENT_ID: &str = "pivot-broker";
 const CLIENT_SECRET: &str = "s3cret:broker+ü";
 const REDIRECT_URI: &str = "http://127.0.0.1:7000/fi/callback";

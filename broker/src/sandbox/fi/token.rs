@@ -22,7 +22,7 @@ use super::{
     FiBehaviour, FiClientReg, FiState, Params,
     error::{HttpError, OAuthCode},
     keys::tamper_signature,
-    level::{AMR_PASSWORD, AMR_PASSWORD_AND_CODE},
+    level::{AMR_CARD, AMR_PASSWORD, AMR_PASSWORD_AND_CODE},
     store::{ACCESS_TOKEN_TTL, AccessGrant, CodeGrant, ID_TOKEN_TTL, Redeem},
     subject,
 };
@@ -203,6 +203,7 @@ pub(super) async fn token(
         code,
         AccessGrant {
             citizen: grant.citizen,
+            card: grant.card.clone(),
             scopes: req.scopes.clone(),
             expires: now + ACCESS_TOKEN_TTL,
         },
@@ -237,7 +238,9 @@ fn id_token(st: &FiState, grant: &CodeGrant, access_token: &str) -> Result<Strin
         FiBehaviour::AssertAcr(level) => level,
         _ => grant.request.acr,
     };
-    let amr = if grant.second_factor {
+    let amr = if grant.card.is_some() {
+        AMR_CARD
+    } else if grant.second_factor {
         AMR_PASSWORD_AND_CODE
     } else {
         AMR_PASSWORD

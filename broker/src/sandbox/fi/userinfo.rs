@@ -9,6 +9,7 @@ use axum::{
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
+use pivot_card::holder::Holder;
 use serde_json::{Map, Value};
 
 use super::{
@@ -40,24 +41,28 @@ pub(super) fn claims_for_scopes(scopes: &[String]) -> BTreeSet<&'static str> {
         .collect()
 }
 
-/// The userinfo document of `citizen` for `scopes`.
+/// The userinfo document of `citizen` for `scopes`; after a card login
+/// (`card`), the identity is the card's, as its issuer signed it, and only
+/// the e-mail address comes from the provider's account.
 pub(super) fn userinfo_claims(
     kind: FiKind,
     citizen: &Citizen,
+    card: Option<&Holder>,
     scopes: &[String],
 ) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("sub".into(), subject(kind, citizen).into());
     for claim in claims_for_scopes(scopes) {
-        let value = match claim {
-            "given_name" => Some(citizen.given_name),
-            "family_name" => Some(citizen.family_name),
-            "birthdate" => Some(citizen.birthdate),
-            "gender" => Some(citizen.gender),
-            "birthplace" => Some(citizen.birthplace),
-            "birthcountry" => Some(citizen.birthcountry),
-            "email" => Some(citizen.email),
-            "preferred_username" => citizen.preferred_username,
+        let value = match (claim, card) {
+            ("email", _) => Some(citizen.email),
+            (_, Some(card)) => card_claim(card, claim),
+            ("given_name", None) => Some(citizen.given_name),
+            ("family_name", None) => Some(citizen.family_name),
+            ("birthdate", None) => Some(citizen.birthdate),
+            ("gender", None) => Some(citizen.gender),
+            ("birthplace", None) => Some(citizen.birthplace),
+            ("birthcountry", None) => Some(citizen.birthcountry),
+            ("preferred_username", None) => citizen.preferred_username,
             _ => None,
         };
         if let Some(v) = value {
@@ -65,6 +70,22 @@ pub(super) fn userinfo_claims(
         }
     }
     m
+}
+
+/// A pivot claim from the card's `EF.Identity` (`card/SPEC.md` 2.1): the
+/// usage name is `preferred_username`; no birthplace (born abroad) is the
+/// empty string, as the other providers send it.
+fn card_claim<'a>(card: &'a Holder, claim: &str) -> Option<&'a str> {
+    match claim {
+        "given_name" => Some(&card.given_names),
+        "family_name" => Some(&card.family_name),
+        "birthdate" => Some(&card.birth_date),
+        "gender" => Some(card.gender.as_pivot()),
+        "birthplace" => Some(card.birthplace.as_deref().unwrap_or_default()),
+        "birthcountry" => Some(&card.birth_country),
+        "preferred_username" => card.usage_name.as_deref(),
+        _ => None,
+    }
 }
 
 /// The token of an `Authorization: Bearer` header.
@@ -93,6 +114,11 @@ pub(super) async fn userinfo(
             OAuthCode::InvalidToken,
             "unknown or expired access token",
         ))?;
-    let claims = userinfo_claims(st.kind(), grant.citizen, &grant.scopes);
+    let claims = userinfo_claims(
+        st.kind(),
+        grant.citizen,
+        grant.card.as_deref(),
+        &grant.scopes,
+    );
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(claims)).into_response())
 }

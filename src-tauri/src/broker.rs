@@ -1,6 +1,7 @@
 //! A small client of the broker's citizen-space API
-//! (`{broker}/api/v2/citizen/...`): every request carries the DPoP-bound
-//! access token (`Authorization: DPoP <token>`) and a fresh proof (`DPoP`).
+//! (`{broker}/api/v2/citizen/...`) and of its userinfo endpoint: every
+//! request carries the DPoP-bound access token (`Authorization: DPoP
+//! <token>`) and a fresh proof (`DPoP`).
 
 use pivot_proto::citizen::{
     DeviceView, FraudReportAck, FraudReportRequest, HistoryPage, PreferencesUpdate, PreferencesView,
@@ -18,6 +19,9 @@ pub const CITIZEN_API: &str = "api/v2/citizen/";
 
 /// The path of the token endpoint under the broker's URL.
 pub const TOKEN_ENDPOINT: &str = "api/v2/token";
+
+/// The path of the userinfo endpoint under the broker's URL.
+pub const USERINFO_ENDPOINT: &str = "api/v2/userinfo";
 
 /// The path of the revocation endpoint (RFC 7009) under the broker's URL.
 pub const REVOCATION_ENDPOINT: &str = "api/v2/token/revocation";
@@ -58,6 +62,7 @@ pub struct BrokerClient {
     api: Url,
     token: Url,
     revocation: Url,
+    userinfo: Url,
 }
 
 impl BrokerClient {
@@ -79,6 +84,9 @@ impl BrokerClient {
         let revocation = base
             .join(REVOCATION_ENDPOINT)
             .map_err(|e| AppError::Invalid(format!("adresse du service invalide : {e}")))?;
+        let userinfo = base
+            .join(USERINFO_ENDPOINT)
+            .map_err(|e| AppError::Invalid(format!("adresse du service invalide : {e}")))?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))
             .build()
@@ -88,6 +96,7 @@ impl BrokerClient {
             api,
             token,
             revocation,
+            userinfo,
         })
     }
 
@@ -198,6 +207,27 @@ impl BrokerClient {
         Ok(answer)
     }
 
+    /// The citizen's given names, from the userinfo endpoint (`None` when
+    /// the answer is not plain JSON or has none).
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn given_name(&self, creds: Credentials<'_>) -> Result<Option<String>, AppError> {
+        let url = self.userinfo.clone();
+        let response = self.send_to(Method::GET, url, None::<&()>, creds).await?;
+        let claims: serde_json::Value = match response.json().await {
+            Ok(claims) => claims,
+            // A signed or encrypted answer: no greeting rather than a failure.
+            Err(_) => return Ok(None),
+        };
+        Ok(claims
+            .get("given_name")
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned))
+    }
+
     /// The history of the last six months.
     ///
     /// # Errors
@@ -254,6 +284,16 @@ impl BrokerClient {
             .map(drop)
     }
 
+    /// Trusts this app (the device of its key): no connection alert from
+    /// it for 90 days.
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn trust_device(&self, creds: Credentials<'_>) -> Result<DeviceView, AppError> {
+        self.json(Method::POST, "devices/current/trust", None::<&()>, creds)
+            .await
+    }
+
     /// Sends a fraud report.
     ///
     /// # Errors
@@ -288,6 +328,16 @@ impl BrokerClient {
         creds: Credentials<'_>,
     ) -> Result<reqwest::Response, AppError> {
         let url = self.api.join(path).map_err(AppError::internal)?;
+        self.send_to(method, url, body, creds).await
+    }
+
+    async fn send_to<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&B>,
+        creds: Credentials<'_>,
+    ) -> Result<reqwest::Response, AppError> {
         let jti = creds.key.new_jti()?;
         let proof = creds.key.proof(
             method.as_str(),

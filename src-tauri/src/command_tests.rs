@@ -11,7 +11,7 @@ use axum::routing::{delete, get};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use pivot_proto::citizen::{
-    FraudReportAck, FraudReportRequest, HistoryKind, HistoryPage, PreferencesUpdate,
+    DeviceView, FraudReportAck, FraudReportRequest, HistoryKind, HistoryPage, PreferencesUpdate,
     PreferencesView,
 };
 use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
@@ -28,7 +28,7 @@ use crate::secret_store::{MemoryStore, SecretStore};
 use crate::state::REFRESH_TOKEN;
 use crate::{AppConfig, AppState, Tokens, commands};
 
-const NOW: i64 = 1_750_000_000;
+pub(crate) const NOW: i64 = 1_750_000_000;
 const GOOD: &str = "good-token";
 
 /// The fake broker: its origin, and the runtime serving it.
@@ -50,7 +50,7 @@ fn history_page() -> HistoryPage {
 }
 
 /// Checks the DPoP proof of a request as RFC 9449 asks (`ath` for `token`).
-fn proof_is_valid(
+pub(crate) fn proof_is_valid(
     origin: &str,
     method: &Method,
     uri: &Uri,
@@ -184,6 +184,13 @@ fn fake_broker() -> FakeBroker {
             axum::routing::post(revocation_endpoint),
         )
         .route(
+            "/api/v2/userinfo",
+            get(|AxumState(o): AxumState<Arc<String>>, m: Method, u: Uri, h: HeaderMap| async move {
+                check_dpop(&o, &m, &u, &h)
+                    .map(|()| Json(json!({"sub": "s-1", "given_name": "Angela Claire"})))
+            }),
+        )
+        .route(
             "/api/v2/citizen/history",
             get(|AxumState(o): AxumState<Arc<String>>, m: Method, u: Uri, h: HeaderMap| async move {
                 check_dpop(&o, &m, &u, &h).map(|()| Json(history_page()))
@@ -213,6 +220,14 @@ fn fake_broker() -> FakeBroker {
                 } else {
                     Err((StatusCode::NOT_FOUND, Json(json!({"error": "not_found", "error_description": "Appareil inconnu"}))).into_response())
                 }
+            }),
+        )
+        .route(
+            "/api/v2/citizen/devices/current/trust",
+            axum::routing::post(|AxumState(o): AxumState<Arc<String>>, m: Method, u: Uri, h: HeaderMap| async move {
+                check_dpop(&o, &m, &u, &h).map(|()| {
+                    Json(json!({"id": "app-1", "label": "Application Pivot", "first_seen": NOW, "last_seen": NOW, "trusted_until": NOW + 90 * 86_400, "current": true}))
+                })
             }),
         )
         .route(
@@ -259,7 +274,11 @@ fn app(
 }
 
 /// Invokes `cmd` through the IPC as the interface does.
-fn invoke(app: &tauri::App<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+pub(crate) fn invoke(
+    app: &tauri::App<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
     let webview = match app.get_webview_window("main") {
         Some(w) => w,
         None => tauri::WebviewWindowBuilder::new(app, "main", Default::default())
@@ -346,6 +365,10 @@ fn preferences_devices_and_reports_go_through() {
     );
     let err = invoke(&app, "forget_device", json!({"deviceId": "../preferences"})).unwrap_err();
     assert_eq!(err["code"], "invalid");
+    let trusted: DeviceView =
+        serde_json::from_value(invoke(&app, "trust_device", json!({})).unwrap()).unwrap();
+    assert!(trusted.current);
+    assert_eq!(trusted.trusted_until, Some(NOW + 90 * 86_400));
 
     let report = json!({"report": {"reference": "r-1", "contact_email": "angela@example.fr", "message": "Ce n'était pas moi."}});
     let ack: FraudReportAck =
@@ -375,28 +398,25 @@ fn sign_out_forgets_the_tokens() {
 }
 
 #[test]
-fn unfinished_commands_say_so() {
+fn commands_without_a_session_or_a_login_say_so() {
     let broker = fake_broker();
     let (app, _) = app(&broker.origin, None, None);
     assert_eq!(
         invoke(&app, "pending_request", json!({})).unwrap(),
         Value::Null
     );
-    for (cmd, args) in [
-        ("trust_device", json!({})),
-        ("choose_fi", json!({"requestId": "r", "fiId": "impots"})),
-        ("consent", json!({"requestId": "r", "scopes": ["openid"]})),
-    ] {
-        let err = invoke(&app, cmd, args).unwrap_err();
-        assert_eq!(err["code"], "invalid", "{cmd}");
-        assert!(
-            err["message"]
-                .as_str()
-                .unwrap()
-                .contains("pas encore disponible"),
-            "{cmd}"
-        );
-    }
+    // Trusting this app needs the citizen signed in.
+    let err = invoke(&app, "trust_device", json!({})).unwrap_err();
+    assert_eq!(err["code"], "session_expired");
+    // Without a login in progress, its steps say so.
+    let err = invoke(
+        &app,
+        "choose_fi",
+        json!({"interactionId": "i", "fiId": "impots"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid");
+    assert!(err["message"].as_str().unwrap().contains("plus en cours"));
 }
 
 #[test]
@@ -482,6 +502,11 @@ fn sign_in_redeems_the_loopback_code_for_bound_tokens() {
         Some(b"refresh-1".as_slice())
     );
     invoke(&app, "history", json!({})).unwrap();
+    // The greeting comes from userinfo, with the bound token (`ath`).
+    assert_eq!(
+        tauri::async_runtime::block_on(state.given_name()).unwrap(),
+        Some("Angela Claire".to_owned())
+    );
 }
 
 #[test]

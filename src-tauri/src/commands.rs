@@ -1,12 +1,16 @@
 //! The commands the interface invokes (names and arguments as in
 //! `ui/src/bridge.rs`), thin over [`AppState`]. Arguments arrive in
-//! camelCase (`deviceId`, `requestId`, `fiId`), as Tauri names them.
+//! camelCase (`deviceId`, `interactionId`, `fiId`), as Tauri names them.
+//! Every step of a service's login answers the next
+//! [`InteractionView`]; [`Step::Return`] has already been handed to the
+//! browser when it arrives.
 
 use pivot_proto::citizen::{
     DeviceView, FraudReportAck, FraudReportRequest, HistoryPage, PreferencesUpdate, PreferencesView,
 };
+use pivot_proto::interaction::{ConfirmAnswer, InteractionView, Step};
 use serde::{Deserialize, Serialize};
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -18,25 +22,17 @@ pub struct Session {
     pub given_name: Option<String>,
 }
 
-/// What follows the identity-provider login.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FiOutcome {
-    /// The service asked for data: the citizen decides now.
-    ConsentNeeded,
-    /// Nothing to decide: the login is over.
-    Done,
-}
-
 /// Signs the citizen in to "Mon espace" in the system browser (loopback
-/// redirect).
+/// redirect), then reads their given names to greet them.
 #[tauri::command]
 pub async fn sign_in(state: State<'_, AppState>) -> Result<Session, AppError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(AppError::internal)?;
-    state.sign_in(listener, crate::open_browser).await?;
-    Ok(Session { given_name: None })
+    state.sign_in(listener, |url| state.open_url(url)).await?;
+    // The greeting is a nicety: no name rather than a failed sign-in.
+    let given_name = state.given_name().await.ok().flatten();
+    Ok(Session { given_name })
 }
 
 /// Signs the citizen out.
@@ -78,13 +74,10 @@ pub async fn forget_device(state: State<'_, AppState>, device_id: String) -> Res
     state.forget_device(&device_id).await
 }
 
-/// Trusts this device (the broker has no API for it yet).
+/// Trusts this app for 90 days (the device of its key).
 #[tauri::command]
 pub async fn trust_device(state: State<'_, AppState>) -> Result<DeviceView, AppError> {
-    let _ = state;
-    Err(AppError::not_yet_available(
-        "Faire confiance à cet appareil",
-    ))
+    state.trust_device().await
 }
 
 /// Sends a fraud report.
@@ -96,36 +89,99 @@ pub async fn report(
     state.report(&report).await
 }
 
-/// The login a service asked for: none, or (while the broker's interaction
-/// API is not wired) a clear "not yet available".
+/// The login a service asked for: started at the broker its link names
+/// (the link is then consumed), or the login in progress, or none.
 #[tauri::command]
 pub async fn pending_request(
     state: State<'_, AppState>,
-) -> Result<Option<serde_json::Value>, AppError> {
-    match state.links().pending()? {
-        None => Ok(None),
-        Some(_) => Err(AppError::not_yet_available("La connexion à un service")),
-    }
+) -> Result<Option<InteractionView>, AppError> {
+    state.start_login().await
 }
 
-/// Logs in with the chosen identity provider (not yet available).
+/// The login's current step, read again from the broker.
 #[tauri::command]
-pub async fn choose_fi(
+pub async fn interaction(
     state: State<'_, AppState>,
-    request_id: String,
-    fi_id: String,
-) -> Result<FiOutcome, AppError> {
-    let _ = (state, request_id, fi_id);
-    Err(AppError::not_yet_available("Le choix du compte"))
+    interaction_id: String,
+) -> Result<InteractionView, AppError> {
+    state.login_view(&interaction_id).await
 }
 
-/// Sends the citizen's data decision (not yet available).
+/// Chooses the identity provider; at [`Step::FiLogin`] its login opens in
+/// its own window, whose end comes as an event (see [`crate::login`]).
+#[tauri::command]
+pub async fn choose_fi<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    interaction_id: String,
+    fi_id: String,
+) -> Result<InteractionView, AppError> {
+    let view = state.choose_fi(&interaction_id, &fi_id).await?;
+    crate::open_fi_login(&app, &view)?;
+    Ok(view)
+}
+
+/// Opens the provider's window again (closed by the citizen, or a login
+/// that started at the provider step).
+#[tauri::command]
+pub async fn open_fi_login<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    interaction_id: String,
+) -> Result<InteractionView, AppError> {
+    let view = state.login_last_view(&interaction_id)?;
+    if !matches!(view.step, Step::FiLogin { .. }) {
+        return Err(AppError::Invalid(
+            "la connexion chez le fournisseur d'identité n'est plus en cours".into(),
+        ));
+    }
+    crate::open_fi_login(&app, &view)?;
+    Ok(view)
+}
+
+/// Asks the civil registry again.
+#[tauri::command]
+pub async fn retry_registry(
+    state: State<'_, AppState>,
+    interaction_id: String,
+) -> Result<InteractionView, AppError> {
+    state.retry_registry(&interaction_id).await
+}
+
+/// Confirms the identity (with the identity agreement of a private
+/// service, and whether to trust this device).
+#[tauri::command]
+pub async fn confirm(
+    state: State<'_, AppState>,
+    interaction_id: String,
+    identity_agreement: bool,
+    trust_device: bool,
+) -> Result<InteractionView, AppError> {
+    let answer = ConfirmAnswer {
+        identity_agreement,
+        trust_device,
+    };
+    state.confirm_login(&interaction_id, &answer).await
+}
+
+/// Sends the data decision: exactly the accepted scopes.
 #[tauri::command]
 pub async fn consent(
     state: State<'_, AppState>,
-    request_id: String,
-    scopes: Vec<String>,
-) -> Result<(), AppError> {
-    let _ = (state, request_id, scopes);
-    Err(AppError::not_yet_available("Le partage de données"))
+    interaction_id: String,
+    accepted: Vec<String>,
+) -> Result<InteractionView, AppError> {
+    state.consent(&interaction_id, accepted).await
+}
+
+/// Abandons the login (the provider's window closes): the browser goes
+/// back to the service with an error.
+#[tauri::command]
+pub async fn cancel<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    interaction_id: String,
+) -> Result<InteractionView, AppError> {
+    crate::close_fi_login(&app);
+    state.cancel_login(&interaction_id).await
 }

@@ -70,6 +70,19 @@ impl DeepLinks {
         Ok(lock(&self.pending)?.clone())
     }
 
+    /// Forgets the service's login waiting, if it is still `request` (a
+    /// newer link stays).
+    ///
+    /// # Errors
+    /// [`AppError::Internal`] if the state is broken.
+    pub fn take_pending(&self, request: &AppAuthorize) -> Result<(), AppError> {
+        let mut pending = lock(&self.pending)?;
+        if pending.as_ref() == Some(request) {
+            *pending = None;
+        }
+        Ok(())
+    }
+
     /// Takes the sign-in callback received, if any.
     ///
     /// # Errors

@@ -1,11 +1,22 @@
-//! Desktop only: the configuration from the environment, and links passed on
-//! the command line (the system opens `pivot://...` by starting the app with
-//! the link as argument).
+//! Desktop only: the configuration from the environment, the system
+//! browser, and links passed on the command line (the system opens
+//! `pivot://...` by starting the app with the link as argument).
+//!
+//! `PIVOT_BROWSER`, when set and not empty, names a program run with the URL
+//! as its single argument (no shell) instead of the system's opener
+//! (`xdg-open`, `open`, `rundll32`): end-to-end tests and automation use it
+//! to follow the app's hand-back to the browser.
+
+use std::ffi::OsString;
+use std::sync::Arc;
 
 use url::Url;
 
 use crate::error::AppError;
-use crate::state::{AppConfig, AppState, SANDBOX_CLIENT_ID};
+use crate::state::{AppConfig, AppState, Opener, SANDBOX_CLIENT_ID};
+
+/// The variable naming a program to open URLs with.
+pub const BROWSER_VAR: &str = "PIVOT_BROWSER";
 
 /// The broker used when `PIVOT_BROKER_URL` is not set: the local sandbox.
 pub const DEFAULT_BROKER: &str = "http://127.0.0.1:7000/";
@@ -24,7 +35,8 @@ pub fn config_from_env(var: Option<String>) -> Result<AppConfig, AppError> {
     })
 }
 
-/// Opens `url` in the system browser.
+/// Opens `url` in the system browser ([`opener_from_env`] puts the program
+/// of `PIVOT_BROWSER` in its place).
 ///
 /// # Errors
 /// [`AppError::Internal`] if the opener cannot be started.
@@ -43,6 +55,24 @@ pub fn open_browser(url: &Url) -> Result<(), AppError> {
         .spawn()
         .map(drop)
         .map_err(|e| AppError::internal(format!("cannot open the browser: {e}")))
+}
+
+/// The opener of URLs: `program` (the value of [`BROWSER_VAR`]) when set
+/// and not empty, the system browser otherwise.
+#[must_use]
+pub fn opener_from_env(program: Option<OsString>) -> Opener {
+    match program.filter(|p| !p.is_empty()) {
+        Some(program) => Arc::new(move |url: &Url| {
+            std::process::Command::new(&program)
+                .arg(url.as_str())
+                .spawn()
+                .map(drop)
+                .map_err(|e| {
+                    AppError::internal(format!("cannot run {}: {e}", program.to_string_lossy()))
+                })
+        }),
+        None => Arc::new(open_browser),
+    }
 }
 
 /// Reads the links among `args` (the program name excluded); a refused link
@@ -64,6 +94,38 @@ pub fn receive_args(state: &AppState, args: impl IntoIterator<Item = String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    #[allow(clippy::disallowed_methods)] // Polls for the child's output.
+    fn pivot_browser_runs_the_named_program_with_the_url() {
+        let dir = std::env::temp_dir().join(format!("pivot-browser-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("opened");
+        let script = dir.join("browser.sh");
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", out.display()),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let open = opener_from_env(Some(script.into_os_string()));
+        let url = Url::parse("https://fs.example/cb?code=a&state=b").unwrap();
+        open(&url).unwrap();
+        let mut seen = String::new();
+        for _ in 0..100 {
+            seen = std::fs::read_to_string(&out).unwrap_or_default();
+            if !seen.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(seen, url.as_str());
+        let missing = opener_from_env(Some("/nonexistent/pivot-browser".into()));
+        assert_eq!(missing(&url).unwrap_err().code(), "internal");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn the_broker_defaults_to_the_sandbox() {

@@ -1,6 +1,7 @@
 //! The one error type of the shell's commands. It crosses to the interface as
 //! `{ "code": "...", "message": "..." }` (see `ui/src/bridge.rs`): `offline`
-//! and `session_expired` have their own screens there, the message of the
+//! and `session_expired` have their own screens there, `interaction_expired`
+//! and `returned_to_service` end a service's login, the message of the
 //! others is shown as is, in French. Internal details never cross.
 
 use serde::ser::SerializeStruct as _;
@@ -19,6 +20,14 @@ pub enum AppError {
     /// The broker refused the operation, with its message.
     #[error("{0}")]
     Refused(String),
+    /// The service's login no longer exists at the broker (too old, or
+    /// already over), with the broker's message.
+    #[error("{0}")]
+    InteractionExpired(String),
+    /// The broker ended the service's login with an error and the browser
+    /// was sent back to the service with it; the broker's message.
+    #[error("{0}")]
+    ReturnedToService(String),
     /// The request itself is wrong (bad argument, hostile link, missing feature).
     #[error("{0}")]
     Invalid(String),
@@ -35,6 +44,8 @@ impl AppError {
             Self::Offline => "offline",
             Self::SessionExpired => "session_expired",
             Self::Refused(_) => "refused",
+            Self::InteractionExpired(_) => "interaction_expired",
+            Self::ReturnedToService(_) => "returned_to_service",
             Self::Invalid(_) => "invalid",
             Self::Internal(_) => "internal",
         }

@@ -1,5 +1,5 @@
 //! The desktop app: the system's secret store, the broker from
-//! `PIVOT_BROKER_URL`, links from the command line at start, then from the
+//! `PIVOT_BROKER_URL`, URLs opened with `PIVOT_BROWSER` if set, links from the command line at start, then from the
 //! deep-link plugin (a second start hands its link over to the running app
 //! through the single-instance plugin).
 
@@ -12,7 +12,7 @@ use pivot_app::clock::SystemClock;
 use pivot_app::desktop;
 use pivot_app::secret_store::KeyringStore;
 use pivot_app::{AppError, AppState};
-use tauri::Manager as _;
+use tauri::{Emitter as _, Manager as _};
 use tauri_plugin_deep_link::DeepLinkExt as _;
 
 fn main() -> ExitCode {
@@ -28,7 +28,9 @@ fn main() -> ExitCode {
 fn start() -> Result<(), AppError> {
     let config = desktop::config_from_env(std::env::var("PIVOT_BROKER_URL").ok())?;
     let store = KeyringStore::new("fr.gouv.pivot");
-    let state = AppState::new(&config, Arc::new(store), Arc::new(SystemClock))?;
+    let state = AppState::new(&config, Arc::new(store), Arc::new(SystemClock))?.with_opener(
+        desktop::opener_from_env(std::env::var_os(desktop::BROWSER_VAR)),
+    );
     desktop::receive_args(&state, std::env::args().skip(1));
     let builder = tauri::Builder::default()
         // First: a second instance only forwards its link, then quits.
@@ -46,10 +48,17 @@ fn start() -> Result<(), AppError> {
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 let state = handle.state::<AppState>();
+                let mut accepted = false;
                 for url in event.urls() {
-                    if let Err(e) = state.links().receive(url.as_str()) {
-                        eprintln!("pivot-app: {e}");
+                    match state.links().receive(url.as_str()) {
+                        Ok(_) => accepted = true,
+                        Err(e) => eprintln!("pivot-app: {e}"),
                     }
+                }
+                // The running interface shows the request at once.
+                if accepted && let Some(window) = handle.get_webview_window("main") {
+                    let _ = window.emit(pivot_app::login::EVENT_LINK, ());
+                    let _ = window.set_focus();
                 }
             });
             Ok(())

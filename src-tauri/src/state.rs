@@ -1,6 +1,7 @@
 //! The state the commands work on (held with `app.manage`): the broker
-//! client, the device key, the secret store, the clock, the session tokens
-//! and the links received.
+//! client, the device key, the secret store, the clock, the session tokens,
+//! the links received, the service's login in progress and the opener of
+//! the system browser.
 
 use std::sync::{Arc, Mutex};
 
@@ -14,6 +15,8 @@ use crate::clock::Clock;
 use crate::deeplinks::DeepLinks;
 use crate::device_key::DeviceKey;
 use crate::error::AppError;
+use crate::interaction::TwinClient;
+use crate::login::CurrentLogin;
 use crate::secret_store::SecretStore;
 use crate::signin::{SignInRequest, wait_for_callback};
 
@@ -50,12 +53,17 @@ impl std::fmt::Debug for Tokens {
     }
 }
 
+/// Opens a URL in the system browser (see [`crate::open_browser`]); tests
+/// and automation put their own in with [`AppState::with_opener`].
+pub type Opener = Arc<dyn Fn(&Url) -> Result<(), AppError> + Send + Sync>;
+
 /// The app's state.
 pub struct AppState {
     broker: BrokerClient,
+    pub(crate) twin: TwinClient,
     key: DeviceKey,
     store: Arc<dyn SecretStore>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     session: Mutex<Option<Tokens>>,
     /// Held while renewing: a refresh token is spent at first use, so two
     /// renewals at once would look like a theft to the broker.
@@ -63,6 +71,8 @@ pub struct AppState {
     broker_url: Url,
     client_id: String,
     links: DeepLinks,
+    login: Mutex<Option<CurrentLogin>>,
+    opener: Opener,
 }
 
 /// Calls the broker with the access token; when it is refused, renews the
@@ -108,7 +118,26 @@ impl AppState {
             broker_url: config.broker.clone(),
             client_id: config.client_id.clone(),
             links: DeepLinks::new(vec![config.broker.clone()]),
+            twin: TwinClient::new()?,
+            login: Mutex::new(None),
+            opener: Arc::new(crate::open_browser),
         })
+    }
+
+    /// The same state opening URLs with `opener` instead of the system
+    /// browser.
+    #[must_use]
+    pub fn with_opener(mut self, opener: Opener) -> Self {
+        self.opener = opener;
+        self
+    }
+
+    /// Opens `url` in the system browser (or with the opener put in).
+    ///
+    /// # Errors
+    /// [`AppError::Internal`] if no browser can be started.
+    pub fn open_url(&self, url: &Url) -> Result<(), AppError> {
+        (self.opener)(url)
     }
 
     /// The device key.
@@ -208,6 +237,14 @@ impl AppState {
         Ok(self.session_lock()?.is_some())
     }
 
+    /// The citizen's given names, from the broker's userinfo endpoint.
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn given_name(&self) -> Result<Option<String>, AppError> {
+        with_renewal!(self, |creds| self.broker.given_name(creds))
+    }
+
     /// The history of the last six months.
     ///
     /// # Errors
@@ -249,6 +286,14 @@ impl AppState {
     /// See [`AppError`].
     pub async fn forget_device(&self, device_id: &str) -> Result<(), AppError> {
         with_renewal!(self, |creds| self.broker.forget_device(device_id, creds))
+    }
+
+    /// Trusts this app for 90 days (no connection alerts from it).
+    ///
+    /// # Errors
+    /// See [`AppError`].
+    pub async fn trust_device(&self) -> Result<DeviceView, AppError> {
+        with_renewal!(self, |creds| self.broker.trust_device(creds))
     }
 
     /// Sends a fraud report, checked here first.
@@ -329,6 +374,14 @@ impl AppState {
             *self.session_lock()? = None;
         }
         result
+    }
+
+    pub(crate) fn login_lock(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, Option<CurrentLogin>>, AppError> {
+        self.login
+            .lock()
+            .map_err(|_| AppError::internal("login lock poisoned"))
     }
 
     fn session_lock(&self) -> Result<std::sync::MutexGuard<'_, Option<Tokens>>, AppError> {

@@ -1,11 +1,10 @@
-//! Types of the Tauri commands that `pivot-proto` does not define yet: the
-//! login a service asked for, the identity providers offered for it, and
-//! the results of the login steps. The citizen-space types (history,
-//! preferences, devices, fraud reports) come from `pivot_proto::citizen`.
+//! Arguments of the Tauri commands. The login's views and answers are
+//! `pivot_proto::interaction`'s (the broker's JSON twin of its login
+//! pages); the citizen-space types come from `pivot_proto::citizen`.
 
-use pivot_proto::data::DataRequest;
-use pivot_proto::eidas::Eidas;
 use serde::{Deserialize, Serialize};
+
+pub use pivot_proto::interaction::{FiOption, IdentitySummary, InteractionView, Step};
 
 /// The citizen's session in "Mon espace", as `sign_in` returns it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,64 +14,45 @@ pub struct Session {
     pub given_name: Option<String>,
 }
 
-/// An identity provider offered for a login.
+/// Arguments of the login commands that need only the login's id
+/// (`interaction`, `open_fi_login`, `retry_registry`, `cancel`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FiChoice {
-    /// Its id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// Blocked by the citizen in their preferences (shown, not selectable).
-    #[serde(default)]
-    pub blocked: bool,
-}
-
-/// A service's login request, shown before any identity-provider step:
-/// who asks, for which level, and which data.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingRequest {
-    /// The broker's interaction id.
-    pub id: String,
-    /// The service's name.
-    pub service: String,
-    /// The level of assurance the service requires.
-    pub level: Eidas,
-    /// The data the service asks for, each with its provider.
-    #[serde(default)]
-    pub data: Vec<DataRequest>,
-    /// The identity providers that can meet the level.
-    #[serde(default)]
-    pub identity_providers: Vec<FiChoice>,
+#[serde(rename_all = "camelCase")]
+pub struct InteractionArgs {
+    /// The login (the view's `id`).
+    pub interaction_id: String,
 }
 
 /// Arguments of `choose_fi`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChooseFiArgs {
-    /// The interaction.
-    pub request_id: String,
+    /// The login.
+    pub interaction_id: String,
     /// The chosen identity provider.
     pub fi_id: String,
 }
 
-/// What follows the identity-provider login.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FiOutcome {
-    /// The service asked for data: the citizen decides now.
-    ConsentNeeded,
-    /// Nothing to decide: the login is over.
-    Done,
+/// Arguments of `confirm`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfirmArgs {
+    /// The login.
+    pub interaction_id: String,
+    /// The citizen agrees to share their identity with a private service.
+    pub identity_agreement: bool,
+    /// Trust this device.
+    pub trust_device: bool,
 }
 
 /// Arguments of `consent`: exactly the scopes the citizen agreed to share.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentArgs {
-    /// The interaction.
-    pub request_id: String,
-    /// The granted scopes (empty: the citizen refused every datum).
-    pub scopes: Vec<String>,
+    /// The login.
+    pub interaction_id: String,
+    /// The accepted scopes (empty: the citizen refused every datum).
+    pub accepted: Vec<String>,
 }
 
 /// Arguments of `forget_device`.

@@ -7,7 +7,12 @@
 //!
 //! A command that fails rejects with either a string (the message) or an
 //! object `{ "code": "...", "message": "..." }`; the codes `offline` and
-//! `session_expired` have their own variant (see [`BridgeError::from_rejection`]).
+//! `session_expired` have their own variant (see [`BridgeError::from_rejection`]),
+//! and so do `interaction_expired` and `returned_to_service`, which end a
+//! service's login.
+//!
+//! The shell's events (the login's progress after the provider's window)
+//! arrive through `window.__TAURI__.event.listen` ([`listen`]).
 
 use pivot_proto::citizen::{
     DeviceView, FraudReportAck, FraudReportRequest, HistoryPage, PreferencesUpdate, PreferencesView,
@@ -15,7 +20,24 @@ use pivot_proto::citizen::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::api::{ChooseFiArgs, ConsentArgs, DeviceArgs, FiOutcome, PendingRequest, Session};
+use crate::api::{
+    ChooseFiArgs, ConfirmArgs, ConsentArgs, DeviceArgs, InteractionArgs, InteractionView, Session,
+};
+
+/// The shell's event: the login moved on (payload: an [`InteractionView`]).
+pub const EVENT_UPDATED: &str = "interaction-updated";
+
+/// The shell's event: the provider's answer could not be sent (payload:
+/// `{code, message}`).
+pub const EVENT_FAILED: &str = "interaction-failed";
+
+/// The shell's event: the citizen closed the provider's window (payload:
+/// the interaction id).
+pub const EVENT_FI_CLOSED: &str = "fi-login-closed";
+
+/// The shell's event: a service's login request arrived by link while the
+/// app runs.
+pub const EVENT_LINK: &str = "login-requested";
 
 /// Why a command failed, with a French message for the citizen.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +52,12 @@ pub enum BridgeError {
     /// The citizen's session is over: they must sign in again.
     #[error("votre session a expiré : connectez-vous à nouveau")]
     SessionExpired,
+    /// The service's login no longer exists: start again from the service.
+    #[error("{0}")]
+    InteractionExpired(String),
+    /// The broker ended the login and the browser went back to the service.
+    #[error("{0}")]
+    ReturnedToService(String),
     /// The shell or the broker refused the command, with its message.
     #[error("{0}")]
     Refused(String),
@@ -62,11 +90,27 @@ impl BridgeError {
             Some("offline") => Self::Offline,
             Some("session_expired" | "unauthorized") => Self::SessionExpired,
             Some("not_in_app") => Self::NotInApp,
+            Some("interaction_expired") => Self::InteractionExpired(non_empty(
+                message,
+                "cette connexion a expiré : recommencez depuis le service",
+            )),
+            Some("returned_to_service") => Self::ReturnedToService(non_empty(
+                message,
+                "la connexion n'a pas abouti : le service en a été informé",
+            )),
             _ if message.trim().is_empty() => {
                 Self::Refused("l'opération a échoué, réessayez plus tard".to_owned())
             }
             _ => Self::Refused(message.to_owned()),
         }
+    }
+}
+
+fn non_empty(message: &str, default: &str) -> String {
+    if message.trim().is_empty() {
+        default.to_owned()
+    } else {
+        message.to_owned()
     }
 }
 
@@ -92,6 +136,31 @@ mod js {
     extern "C" {
         #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
         pub async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
+        pub async fn listen(
+            event: &str,
+            handler: &Closure<dyn FnMut(JsValue)>,
+        ) -> Result<JsValue, JsValue>;
+    }
+
+    /// Whether `window.__TAURI__.event.listen` exists.
+    pub fn can_listen() -> bool {
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        let get = |target: &JsValue, key: &str| {
+            js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        };
+        let tauri = get(&window, "__TAURI__");
+        if tauri.is_undefined() || tauri.is_null() {
+            return false;
+        }
+        let event = get(&tauri, "event");
+        if event.is_undefined() || event.is_null() {
+            return false;
+        }
+        get(&event, "listen").is_function()
     }
 
     /// Whether `window.__TAURI__.core.invoke` exists.
@@ -164,6 +233,30 @@ pub async fn invoke<A: Serialize, T: DeserializeOwned>(
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::JsCast as _;
+
+/// Calls `on` with the payload of every `event` of the shell, for the
+/// app's lifetime (nothing outside the app).
+#[cfg(target_arch = "wasm32")]
+pub fn listen(event: &'static str, on: impl Fn(serde_json::Value) + 'static) {
+    use wasm_bindgen::prelude::*;
+    if !js::can_listen() {
+        return;
+    }
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let payload =
+            js_sys::Reflect::get(&e, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        on(serde_wasm_bindgen::from_value(payload).unwrap_or(serde_json::Value::Null));
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        // The handler lives as long as the app: it is never unregistered.
+        let _ = js::listen(event, &handler).await;
+        handler.forget();
+    });
+}
+
+/// Outside a browser there are no events.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn listen(_event: &'static str, _on: impl Fn(serde_json::Value) + 'static) {}
 
 /// Signs the citizen in to "Mon espace" (the shell runs the browser login).
 ///
@@ -242,36 +335,86 @@ pub async fn report(report: &FraudReportRequest) -> Result<FraudReportAck, Bridg
     invoke("report", &ReportArgs { report }).await
 }
 
-/// The login a service asked for, if one is waiting.
+/// The service's login: started from the link waiting, or the one in
+/// progress, or none.
 ///
 /// # Errors
 /// See [`BridgeError`].
-pub async fn pending_request() -> Result<Option<PendingRequest>, BridgeError> {
+pub async fn pending_request() -> Result<Option<InteractionView>, BridgeError> {
     invoke("pending_request", &NoArgs {}).await
 }
 
-/// Logs in with the chosen identity provider.
+fn id_args(interaction_id: &str) -> InteractionArgs {
+    InteractionArgs {
+        interaction_id: interaction_id.to_owned(),
+    }
+}
+
+/// The login's current step, read again.
 ///
 /// # Errors
 /// See [`BridgeError`].
-pub async fn choose_fi(request_id: &str, fi_id: &str) -> Result<FiOutcome, BridgeError> {
+pub async fn interaction(interaction_id: &str) -> Result<InteractionView, BridgeError> {
+    invoke("interaction", &id_args(interaction_id)).await
+}
+
+/// Chooses the identity provider; its window opens.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn choose_fi(interaction_id: &str, fi_id: &str) -> Result<InteractionView, BridgeError> {
     let args = ChooseFiArgs {
-        request_id: request_id.to_owned(),
+        interaction_id: interaction_id.to_owned(),
         fi_id: fi_id.to_owned(),
     };
     invoke("choose_fi", &args).await
 }
 
-/// Sends the citizen's data decision: exactly the granted scopes.
+/// Opens the provider's window again.
 ///
 /// # Errors
 /// See [`BridgeError`].
-pub async fn consent(request_id: &str, scopes: Vec<String>) -> Result<(), BridgeError> {
+pub async fn open_fi_login(interaction_id: &str) -> Result<InteractionView, BridgeError> {
+    invoke("open_fi_login", &id_args(interaction_id)).await
+}
+
+/// Asks the civil registry again.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn retry_registry(interaction_id: &str) -> Result<InteractionView, BridgeError> {
+    invoke("retry_registry", &id_args(interaction_id)).await
+}
+
+/// Confirms the identity.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn confirm(args: &ConfirmArgs) -> Result<InteractionView, BridgeError> {
+    invoke("confirm", args).await
+}
+
+/// Sends the citizen's data decision: exactly the accepted scopes.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn consent(
+    interaction_id: &str,
+    accepted: Vec<String>,
+) -> Result<InteractionView, BridgeError> {
     let args = ConsentArgs {
-        request_id: request_id.to_owned(),
-        scopes,
+        interaction_id: interaction_id.to_owned(),
+        accepted,
     };
     invoke("consent", &args).await
+}
+
+/// Abandons the login: the service hears of it.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn cancel(interaction_id: &str) -> Result<InteractionView, BridgeError> {
+    invoke("cancel", &id_args(interaction_id)).await
 }
 
 #[cfg(test)]
@@ -297,6 +440,16 @@ mod tests {
             BridgeError::from_rejection(&json!("compte bloqué")),
             BridgeError::Refused("compte bloqué".into())
         );
+        assert_eq!(
+            BridgeError::from_rejection(
+                &json!({"code": "returned_to_service", "message": "Compte bloqué"})
+            ),
+            BridgeError::ReturnedToService("Compte bloqué".into())
+        );
+        assert!(matches!(
+            BridgeError::from_rejection(&json!({"code": "interaction_expired"})),
+            BridgeError::InteractionExpired(m) if m.contains("expiré")
+        ));
         assert!(matches!(
             BridgeError::from_rejection(&json!(42)),
             BridgeError::Decode(_)
@@ -322,12 +475,21 @@ mod tests {
     #[test]
     fn arguments_use_the_shell_names() {
         let args = ChooseFiArgs {
-            request_id: "r1".into(),
+            interaction_id: "i1".into(),
             fi_id: "impots".into(),
         };
         assert_eq!(
             serde_json::to_value(args).unwrap(),
-            json!({"requestId": "r1", "fiId": "impots"})
+            json!({"interactionId": "i1", "fiId": "impots"})
+        );
+        let args = ConfirmArgs {
+            interaction_id: "i1".into(),
+            identity_agreement: true,
+            trust_device: false,
+        };
+        assert_eq!(
+            serde_json::to_value(args).unwrap(),
+            json!({"interactionId": "i1", "identityAgreement": true, "trustDevice": false})
         );
         let update = PreferencesUpdate::default();
         assert_eq!(

@@ -4,8 +4,9 @@
 use pivot_proto::citizen::{FraudReportRequest, PreferencesUpdate};
 use yew::UseReducerDispatcher;
 
+use crate::api::ConfirmArgs;
 use crate::bridge::{self, BridgeError};
-use crate::state::{Action, ConsentChoice, State};
+use crate::state::{Action, State};
 
 /// A call to the shell.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,22 +31,30 @@ pub enum Command {
     TrustDevice,
     /// Send a fraud report.
     SendReport(FraudReportRequest),
-    /// Log in with an identity provider.
+    /// Read the login's current step again.
+    RefreshLogin(String),
+    /// Choose the identity provider (its window opens).
     ChooseFi {
-        /// The interaction.
-        request_id: String,
+        /// The login.
+        interaction_id: String,
         /// The provider.
         fi_id: String,
     },
+    /// Open the provider's window again.
+    OpenFiLogin(String),
+    /// Ask the civil registry again.
+    RetryRegistry(String),
+    /// Confirm the identity.
+    Confirm(ConfirmArgs),
     /// Send the data decision.
     Consent {
-        /// The interaction.
-        request_id: String,
-        /// The citizen's choice.
-        choice: ConsentChoice,
+        /// The login.
+        interaction_id: String,
         /// The scopes it grants.
-        scopes: Vec<String>,
+        accepted: Vec<String>,
     },
+    /// Abandon the login (the service hears of it).
+    CancelLogin(String),
 }
 
 fn done<T>(result: Result<T, BridgeError>, ok: impl FnOnce(T) -> Action) -> Action {
@@ -53,6 +62,32 @@ fn done<T>(result: Result<T, BridgeError>, ok: impl FnOnce(T) -> Action) -> Acti
         Ok(value) => ok(value),
         Err(error) => Action::Failed(error),
     }
+}
+
+/// Listens to the shell's login events for the app's lifetime: the
+/// provider's window came back (the next view, or an error) or was closed.
+pub fn listen(dispatcher: &UseReducerDispatcher<State>) {
+    let d = dispatcher.clone();
+    bridge::listen(bridge::EVENT_UPDATED, move |payload| {
+        d.dispatch(match serde_json::from_value(payload) {
+            Ok(view) => Action::LoginUpdated(view),
+            Err(e) => Action::Failed(BridgeError::Decode(e.to_string())),
+        });
+    });
+    let d = dispatcher.clone();
+    bridge::listen(bridge::EVENT_FAILED, move |payload| {
+        d.dispatch(Action::Failed(BridgeError::from_rejection(&payload)));
+    });
+    let d = dispatcher.clone();
+    bridge::listen(bridge::EVENT_LINK, move |_| {
+        run(Command::LoadPending, d.clone())
+    });
+    let d = dispatcher.clone();
+    bridge::listen(bridge::EVENT_FI_CLOSED, move |payload| {
+        if let Some(id) = payload.as_str() {
+            d.dispatch(Action::FiWindowClosed(id.to_owned()));
+        }
+    });
 }
 
 /// Runs `command` in the background, dispatching `Busy` then its result.
@@ -78,18 +113,29 @@ pub fn run(command: Command, dispatcher: UseReducerDispatcher<State>) {
             }),
             Command::TrustDevice => done(bridge::trust_device().await, Action::DeviceTrusted),
             Command::SendReport(report) => done(bridge::report(&report).await, Action::ReportSent),
-            Command::ChooseFi { request_id, fi_id } => {
-                done(bridge::choose_fi(&request_id, &fi_id).await, |outcome| {
-                    Action::FiDone { fi_id, outcome }
-                })
+            Command::RefreshLogin(id) => done(bridge::interaction(&id).await, Action::LoginUpdated),
+            Command::ChooseFi {
+                interaction_id,
+                fi_id,
+            } => done(
+                bridge::choose_fi(&interaction_id, &fi_id).await,
+                Action::LoginUpdated,
+            ),
+            Command::OpenFiLogin(id) => {
+                done(bridge::open_fi_login(&id).await, Action::LoginUpdated)
             }
+            Command::RetryRegistry(id) => {
+                done(bridge::retry_registry(&id).await, Action::LoginUpdated)
+            }
+            Command::Confirm(args) => done(bridge::confirm(&args).await, Action::LoginUpdated),
             Command::Consent {
-                request_id,
-                choice,
-                scopes,
-            } => done(bridge::consent(&request_id, scopes).await, |()| {
-                Action::ConsentDone(choice)
-            }),
+                interaction_id,
+                accepted,
+            } => done(
+                bridge::consent(&interaction_id, accepted).await,
+                Action::LoginUpdated,
+            ),
+            Command::CancelLogin(id) => done(bridge::cancel(&id).await, Action::LoginUpdated),
         };
         dispatcher.dispatch(action);
     });

@@ -11,9 +11,15 @@ use pivot_proto::citizen::{
 };
 use yew::Reducible;
 
-use crate::api::{FiOutcome, PendingRequest, Session};
+use pivot_proto::interaction::InteractionView;
+
+use crate::api::Session;
 use crate::bridge::BridgeError;
 use crate::i18n::Lang;
+
+mod login;
+
+pub use login::{Login, LoginEnd, step_name};
 
 /// Seconds in a day (date filters cover whole days).
 pub const DAY_SECS: i64 = 24 * 3600;
@@ -28,10 +34,11 @@ pub enum Screen {
     SignIn,
     /// A service's login request: who asks, which level, which data.
     LoginRequest,
-    /// The choice of the identity provider.
-    ChooseFi,
-    /// The data-sharing decision.
-    Consent,
+    /// The current step of the login (provider choice, provider login,
+    /// civil registry, confirmation, consent, refusal).
+    Login,
+    /// The login is over: back to the browser.
+    LoginDone,
     /// The history of connections and data checks.
     History,
     /// Blocked and allowed identity providers, alerts.
@@ -55,10 +62,7 @@ impl Screen {
     /// Screens of a login in progress, which need a pending request.
     #[must_use]
     pub fn needs_request(self) -> bool {
-        matches!(
-            self,
-            Screen::LoginRequest | Screen::ChooseFi | Screen::Consent
-        )
+        matches!(self, Screen::LoginRequest | Screen::Login)
     }
 }
 
@@ -71,16 +75,6 @@ pub enum Banner {
     NotInApp,
     /// The session expired: sign in again.
     SessionExpired,
-    /// The citizen refused every datum: the login goes on without them.
-    ConsentRefused {
-        /// The service.
-        service: String,
-    },
-    /// The login is over; the browser goes back to the service.
-    LoginDone {
-        /// The service.
-        service: String,
-    },
     /// The in-use identity provider cannot be blocked.
     InUseCannotBlock,
     /// Preferences saved.
@@ -211,12 +205,10 @@ pub struct State {
     pub busy: bool,
     /// The message above the screen.
     pub banner: Option<Banner>,
-    /// The login a service asked for.
-    pub pending: Option<PendingRequest>,
-    /// The identity provider chosen for it.
-    pub chosen_fi: Option<String>,
-    /// The data the citizen ticked on the consent screen.
-    pub ticked: BTreeSet<String>,
+    /// The service's login in progress.
+    pub login: Option<Login>,
+    /// How the last login ended (the "back to your browser" screen).
+    pub done: Option<LoginEnd>,
     /// The history, once loaded.
     pub history: Option<HistoryPage>,
     /// The history filters.
@@ -249,21 +241,19 @@ pub enum Action {
     SignedIn(Session),
     /// Signed out: personal data leave the state.
     SignedOut,
-    /// The pending login request (or none) was read.
-    PendingLoaded(Option<PendingRequest>),
-    /// The citizen abandons the login request.
-    CancelRequest,
-    /// The identity provider was chosen and its login ran.
-    FiDone {
-        /// The provider.
-        fi_id: String,
-        /// What comes next.
-        outcome: FiOutcome,
-    },
+    /// The service's login (or none) was read: started from a link, or
+    /// the one in progress.
+    PendingLoaded(Option<InteractionView>),
+    /// The broker answered a step of the login.
+    LoginUpdated(InteractionView),
+    /// The citizen closed the provider's window (the interaction id).
+    FiWindowClosed(String),
     /// Tick or untick a datum.
     ToggleDatum(String),
-    /// The consent decision was accepted by the broker.
-    ConsentDone(ConsentChoice),
+    /// Tick or untick the identity agreement.
+    SetAgreement(bool),
+    /// Tick or untick "trust this device".
+    SetTrustDevice(bool),
     /// The history was loaded.
     HistoryLoaded(HistoryPage),
     /// The history filters changed.
@@ -296,25 +286,6 @@ pub enum Action {
 }
 
 impl State {
-    /// The scopes a consent choice grants: all asked, exactly the ticked ones
-    /// (in the order asked, never a scope that was not asked), or none.
-    #[must_use]
-    pub fn granted_scopes(&self, choice: ConsentChoice) -> Vec<String> {
-        let Some(pending) = &self.pending else {
-            return Vec::new();
-        };
-        pending
-            .data
-            .iter()
-            .filter(|d| match choice {
-                ConsentChoice::AcceptAll => true,
-                ConsentChoice::OnlyTicked => self.ticked.contains(&d.scope),
-                ConsentChoice::RefuseAll => false,
-            })
-            .map(|d| d.scope.clone())
-            .collect()
-    }
-
     /// The history entries that pass the filters, newest first.
     #[must_use]
     pub fn filtered_history(&self) -> Vec<&HistoryEntry> {
@@ -388,62 +359,28 @@ impl State {
             }
             Action::SignedOut => {
                 let lang = self.lang;
-                let pending = self.pending.take();
+                let login = self.login.take();
+                let done = self.done.take();
                 self = State {
                     lang,
-                    pending,
+                    login,
+                    done,
                     ..State::default()
                 };
             }
-            Action::PendingLoaded(pending) => {
-                self.chosen_fi = None;
-                self.ticked.clear();
-                self.screen = if pending.is_some() {
-                    Screen::LoginRequest
-                } else if self.screen.needs_request() {
-                    Screen::Home
-                } else {
-                    self.screen
-                };
-                self.pending = pending;
-            }
-            Action::CancelRequest => {
-                self.pending = None;
-                self.chosen_fi = None;
-                self.ticked.clear();
-                self.screen = Screen::Home;
-            }
-            Action::FiDone { fi_id, outcome } => {
-                let usable = self.pending.as_ref().is_some_and(|p| {
-                    p.identity_providers
-                        .iter()
-                        .any(|f| f.id == fi_id && !f.blocked)
-                });
-                if !usable {
-                    self.banner = Some(Banner::Error(
-                        "ce compte ne peut pas être utilisé pour cette connexion".to_owned(),
-                    ));
-                    return self;
-                }
-                self.chosen_fi = Some(fi_id);
-                let has_data = self.pending.as_ref().is_some_and(|p| !p.data.is_empty());
-                match outcome {
-                    FiOutcome::ConsentNeeded if has_data => self.screen = Screen::Consent,
-                    _ => self.finish_login(None),
+            Action::PendingLoaded(view) => self.login_loaded(view),
+            Action::LoginUpdated(view) => self.login_updated(view),
+            Action::FiWindowClosed(id) => self.fi_window_closed(&id),
+            Action::ToggleDatum(scope) => self.toggle_datum(scope),
+            Action::SetAgreement(on) => {
+                if let Some(login) = &mut self.login {
+                    login.agreement = on;
                 }
             }
-            Action::ToggleDatum(scope) => {
-                let asked = self
-                    .pending
-                    .as_ref()
-                    .is_some_and(|p| p.data.iter().any(|d| d.scope == scope));
-                if asked && !self.ticked.remove(&scope) {
-                    self.ticked.insert(scope);
+            Action::SetTrustDevice(on) => {
+                if let Some(login) = &mut self.login {
+                    login.trust_device = on;
                 }
-            }
-            Action::ConsentDone(choice) => {
-                let granted = self.granted_scopes(choice);
-                self.finish_login(Some(granted.is_empty()));
             }
             Action::HistoryLoaded(page) => self.history = Some(page),
             Action::SetFilter(filter) => self.filter = filter,
@@ -510,13 +447,15 @@ impl State {
     fn navigate(&mut self, screen: Screen) {
         if screen.needs_session() && self.session.is_none() {
             self.screen = Screen::SignIn;
-        } else if screen.needs_request() && self.pending.is_none() {
+        } else if (screen.needs_request() && self.login.is_none())
+            || (screen == Screen::LoginDone && self.done.is_none())
+        {
             self.screen = Screen::Home;
-        } else if screen == Screen::Consent && self.chosen_fi.is_none() {
-            // No consent before the identity-provider login.
-            self.screen = Screen::ChooseFi;
         } else {
             self.screen = screen;
+        }
+        if self.screen != Screen::LoginDone {
+            self.done = None;
         }
         // A message about the previous screen does not follow the citizen,
         // but connectivity and session problems stay visible.
@@ -532,6 +471,15 @@ impl State {
         self.banner = Some(match error {
             BridgeError::Offline => Banner::Offline,
             BridgeError::NotInApp => Banner::NotInApp,
+            BridgeError::ReturnedToService(message) => {
+                let service = self.login_service();
+                self.end_with(LoginEnd::Returned { service, message });
+                return;
+            }
+            BridgeError::InteractionExpired(message) => {
+                self.end_with(LoginEnd::Expired { message });
+                return;
+            }
             BridgeError::SessionExpired => {
                 self.session = None;
                 self.history = None;
@@ -544,18 +492,6 @@ impl State {
             }
             other => Banner::Error(other.to_string()),
         });
-    }
-
-    fn finish_login(&mut self, refused: Option<bool>) {
-        let service = self.pending.take().map(|p| p.service).unwrap_or_default();
-        self.banner = Some(if refused == Some(true) {
-            Banner::ConsentRefused { service }
-        } else {
-            Banner::LoginDone { service }
-        });
-        self.chosen_fi = None;
-        self.ticked.clear();
-        self.screen = Screen::Home;
     }
 
     fn toggle_fi(&mut self, id: &str) {
@@ -583,8 +519,7 @@ fn action_ends_a_call(action: &Action) -> bool {
             | Action::SignedIn(_)
             | Action::SignedOut
             | Action::PendingLoaded(_)
-            | Action::FiDone { .. }
-            | Action::ConsentDone(_)
+            | Action::LoginUpdated(_)
             | Action::HistoryLoaded(_)
             | Action::PreferencesLoaded { .. }
             | Action::DevicesLoaded(_)

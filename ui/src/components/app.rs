@@ -2,12 +2,13 @@
 
 use yew::prelude::*;
 
-use crate::components::consent::Consent;
+use crate::api::Step;
 use crate::components::devices::Devices;
-use crate::components::fi_list::FiList;
 use crate::components::history::History;
 use crate::components::home::Home;
+use crate::components::login_done::LoginDone;
 use crate::components::login_request::LoginRequest;
+use crate::components::login_step::LoginStep;
 use crate::components::nav::Nav;
 use crate::components::preferences::Preferences;
 use crate::components::report::Report;
@@ -15,7 +16,7 @@ use crate::components::sign_in::SignIn;
 use crate::components::status_banner::StatusBanner;
 use crate::effects::{self, Command};
 use crate::i18n::{K, t};
-use crate::state::{Action, ConsentChoice, Screen, State};
+use crate::state::{Action, ConsentChoice, Screen, State, step_name};
 
 /// The command that loads a screen's data, if it has any.
 fn loader(screen: Screen) -> Option<Command> {
@@ -51,16 +52,27 @@ pub fn App() -> Html {
             }
         })
     };
-    let on_consent = {
-        let state = state.clone();
-        Callback::from(move |choice: ConsentChoice| {
-            if let Some(pending) = &state.pending {
-                let command = Command::Consent {
-                    request_id: pending.id.clone(),
-                    choice,
-                    scopes: state.granted_scopes(choice),
-                };
-                effects::run(command, state.dispatcher());
+    // The summary's "Continue": the provider window opens if the login
+    // already is at that step (a service that named its provider).
+    let on_continue = {
+        let dispatcher = state.dispatcher();
+        let at_fi_login = state
+            .login
+            .as_ref()
+            .and_then(|l| matches!(l.view.step, Step::FiLogin { .. }).then(|| l.view.id.clone()));
+        Callback::from(move |()| {
+            dispatcher.dispatch(Action::Navigate(Screen::Login));
+            if let Some(id) = at_fi_login.clone() {
+                effects::run(Command::OpenFiLogin(id), dispatcher.clone());
+            }
+        })
+    };
+    let on_cancel_login = {
+        let dispatcher = state.dispatcher();
+        let id = state.login.as_ref().map(|l| l.view.id.clone());
+        Callback::from(move |()| {
+            if let Some(id) = id.clone() {
+                effects::run(Command::CancelLogin(id), dispatcher.clone());
             }
         })
     };
@@ -69,7 +81,28 @@ pub fn App() -> Html {
     {
         let dispatcher = state.dispatcher();
         use_effect_with((), move |()| {
+            effects::listen(&dispatcher);
             effects::run(Command::LoadPending, dispatcher);
+        });
+    }
+    // A new screen or step takes the focus to its title (screen readers
+    // announce it; keyboard users start from there).
+    {
+        let key = (
+            state.screen,
+            state.login.as_ref().map(|l| step_name(&l.view.step)),
+        );
+        use_effect_with(key, move |_| {
+            let document = web_sys::window().and_then(|w| w.document());
+            let target = document.as_ref().and_then(|d| {
+                d.get_element_by_id("step-title")
+                    .or_else(|| d.get_element_by_id("main"))
+            });
+            if let Some(element) =
+                target.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = element.focus();
+            }
         });
     }
     // Keep <html lang> in step with the interface language.
@@ -91,30 +124,35 @@ pub fn App() -> Html {
         Screen::Home => html! {
             <Home {lang} signed_in={state.session.is_some()}
                 given_name={state.session.as_ref().and_then(|s| s.given_name.clone())}
-                has_request={state.pending.is_some()}
+                has_request={state.login.is_some()}
                 on_navigate={on_navigate.clone()} on_command={on_command.clone()} />
         },
         Screen::SignIn => html! {
             <SignIn {lang} busy={state.busy} on_command={on_command.clone()} />
         },
-        Screen::LoginRequest => match &state.pending {
-            Some(request) => html! {
-                <LoginRequest {lang} request={request.clone()}
-                    on_navigate={on_navigate.clone()} on_action={on_action.clone()} />
+        Screen::LoginRequest => match &state.login {
+            Some(login) => html! {
+                <LoginRequest {lang} view={login.view.clone()} busy={state.busy}
+                    on_continue={on_continue} on_cancel={on_cancel_login} />
             },
             None => Html::default(),
         },
-        Screen::ChooseFi => match &state.pending {
-            Some(request) => html! {
-                <FiList {lang} request={request.clone()} busy={state.busy}
-                    on_command={on_command.clone()} on_action={on_action.clone()} />
+        Screen::Login => match &state.login {
+            Some(login) => html! {
+                <LoginStep {lang} login={login.clone()} busy={state.busy}
+                    granted={[
+                        state.granted_scopes(ConsentChoice::AcceptAll),
+                        state.granted_scopes(ConsentChoice::OnlyTicked),
+                        state.granted_scopes(ConsentChoice::RefuseAll),
+                    ]}
+                    can_confirm={state.can_confirm()}
+                    on_action={on_action.clone()} on_command={on_command.clone()} />
             },
             None => Html::default(),
         },
-        Screen::Consent => match &state.pending {
-            Some(request) => html! {
-                <Consent {lang} request={request.clone()} ticked={state.ticked.clone()}
-                    busy={state.busy} on_action={on_action.clone()} on_consent={on_consent} />
+        Screen::LoginDone => match &state.done {
+            Some(end) => html! {
+                <LoginDone {lang} end={end.clone()} on_navigate={on_navigate.clone()} />
             },
             None => Html::default(),
         },

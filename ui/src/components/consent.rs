@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use yew::prelude::*;
 
-use crate::api::PendingRequest;
+use pivot_proto::data::DataRequest;
+
 use crate::i18n::{K, Lang, t};
 use crate::state::{Action, ConsentChoice};
 
@@ -14,8 +15,10 @@ use crate::state::{Action, ConsentChoice};
 pub struct ConsentProps {
     /// Interface language.
     pub lang: Lang,
-    /// The request and its data.
-    pub request: PendingRequest,
+    /// The service.
+    pub service: String,
+    /// The data asked, each with its provider.
+    pub data: Vec<DataRequest>,
     /// The ticked scopes.
     pub ticked: BTreeSet<String>,
     /// A call is running.
@@ -30,7 +33,7 @@ pub struct ConsentProps {
 #[function_component]
 pub fn Consent(props: &ConsentProps) -> Html {
     let lang = props.lang;
-    let items = props.request.data.iter().map(|d| {
+    let items = props.data.iter().map(|d| {
         let id = format!("scope-{}", d.scope);
         let scope = d.scope.clone();
         let onchange = props
@@ -48,8 +51,8 @@ pub fn Consent(props: &ConsentProps) -> Html {
     });
     let choose = |choice: ConsentChoice| props.on_consent.reform(move |_: MouseEvent| choice);
     html! {
-        <section aria-labelledby="consent-title">
-            <h1 id="consent-title">{ t(lang, K::ConsentTitle) }{ " — " }{ &props.request.service }</h1>
+        <section aria-labelledby="step-title">
+            <h1 id="step-title" tabindex="-1">{ t(lang, K::ConsentTitle) }{ " — " }{ &props.service }</h1>
             <p>{ t(lang, K::ConsentIntro) }</p>
             <fieldset class="fr-fieldset" aria-labelledby="consent-legend">
                 <legend class="fr-fieldset__legend" id="consent-legend">{ t(lang, K::LoginRequestData) }</legend>

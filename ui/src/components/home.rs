@@ -32,7 +32,7 @@ pub fn Home(props: &HomeProps) -> Html {
         .on_command
         .reform(|_: MouseEvent| Command::LoadPending);
     let title = match (&props.given_name, props.signed_in) {
-        (Some(name), true) => format!("{} — {name}", t(lang, K::HomeTitle)),
+        (Some(name), true) => format!("{} {name}", t(lang, K::Hello)),
         _ => t(lang, K::HomeTitle).to_owned(),
     };
     html! {
@@ -52,7 +52,7 @@ pub fn Home(props: &HomeProps) -> Html {
             <hr class="fr-mt-4w" />
             if props.has_request {
                 <button type="button" class="fr-btn fr-btn--secondary" onclick={go(Screen::LoginRequest)}>
-                    { t(lang, K::LoginRequestTitle) }
+                    { t(lang, K::ResumeRequest) }
                 </button>
             } else {
                 <button type="button" class="fr-btn fr-btn--tertiary" onclick={check}>

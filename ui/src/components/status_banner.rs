@@ -1,5 +1,5 @@
 //! The status region: busy indicator and messages (offline, session
-//! expired, consent refused, errors, confirmations), announced by screen
+//! expired, errors, confirmations), announced by screen
 //! readers through `aria-live`.
 
 use yew::prelude::*;
@@ -27,8 +27,6 @@ pub fn banner_text(lang: Lang, banner: &Banner) -> String {
         Banner::Offline => t(lang, K::Offline).to_owned(),
         Banner::NotInApp => t(lang, K::NotInApp).to_owned(),
         Banner::SessionExpired => t(lang, K::Expired).to_owned(),
-        Banner::ConsentRefused { service } => format!("{} ({service})", t(lang, K::ConsentRefused)),
-        Banner::LoginDone { service } => format!("{} {service}", t(lang, K::LoginDone)),
         Banner::InUseCannotBlock => t(lang, K::InUseCannotBlock).to_owned(),
         Banner::PreferencesSaved => t(lang, K::Saved).to_owned(),
         Banner::DeviceForgotten => t(lang, K::DeviceForgotten).to_owned(),
@@ -44,7 +42,6 @@ fn alert_class(banner: &Banner) -> &'static str {
             "fr-alert fr-alert--warning fr-alert--sm"
         }
         Banner::InUseCannotBlock | Banner::Error(_) => "fr-alert fr-alert--error fr-alert--sm",
-        Banner::ConsentRefused { .. } => "fr-alert fr-alert--info fr-alert--sm",
         _ => "fr-alert fr-alert--success fr-alert--sm",
     }
 }
@@ -86,12 +83,6 @@ mod tests {
             Banner::Offline,
             Banner::NotInApp,
             Banner::SessionExpired,
-            Banner::ConsentRefused {
-                service: "CAF".into(),
-            },
-            Banner::LoginDone {
-                service: "CAF".into(),
-            },
             Banner::InUseCannotBlock,
             Banner::PreferencesSaved,
             Banner::DeviceForgotten,
@@ -114,10 +105,6 @@ mod tests {
             reference: "SIG-1".into(),
         };
         assert!(banner_text(Lang::Fr, &sent).contains("SIG-1"));
-        let refused = Banner::ConsentRefused {
-            service: "CAF".into(),
-        };
-        assert!(banner_text(Lang::En, &refused).contains("CAF"));
     }
 
     #[test]

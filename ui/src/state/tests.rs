@@ -1,44 +1,8 @@
 use pivot_proto::citizen::{FiPreference, HistoryKind, SharedDatum};
-use pivot_proto::data::DataRequest;
 use pivot_proto::eidas::Eidas;
 
 use super::*;
-use crate::api::FiChoice;
 use crate::i18n::{K, t};
-
-fn datum(scope: &str, label: &str, provider: &str) -> DataRequest {
-    DataRequest {
-        scope: scope.into(),
-        label: label.into(),
-        provider_id: provider.to_lowercase(),
-        provider_name: provider.into(),
-    }
-}
-
-fn request() -> PendingRequest {
-    PendingRequest {
-        id: "int-1".into(),
-        service: "Mairie de Lyon".into(),
-        level: Eidas::Eidas2,
-        data: vec![
-            datum("dgfip_rfr", "revenu fiscal de référence", "DGFIP"),
-            datum("dgfip_nbpart", "nombre de parts", "DGFIP"),
-            datum("cnaf_qf", "quotient familial", "CNAF"),
-        ],
-        identity_providers: vec![
-            FiChoice {
-                id: "impots".into(),
-                name: "impots.gouv.fr".into(),
-                blocked: false,
-            },
-            FiChoice {
-                id: "ameli".into(),
-                name: "ameli.fr".into(),
-                blocked: true,
-            },
-        ],
-    }
-}
 
 fn signed_in() -> State {
     State::default().apply(Action::SignedIn(Session {
@@ -47,14 +11,7 @@ fn signed_in() -> State {
 }
 
 fn with_request() -> State {
-    signed_in().apply(Action::PendingLoaded(Some(request())))
-}
-
-fn at_consent() -> State {
-    with_request().apply(Action::FiDone {
-        fi_id: "impots".into(),
-        outcome: FiOutcome::ConsentNeeded,
-    })
+    signed_in().apply(Action::PendingLoaded(Some(login::tests::choose_fi_view())))
 }
 
 fn entry(reference: &str, at: i64, service: &str, fi: Option<&str>) -> HistoryEntry {
@@ -173,19 +130,13 @@ fn citizen_space_screens_need_a_session() {
 }
 
 #[test]
-fn login_screens_need_a_pending_request() {
-    for screen in [Screen::LoginRequest, Screen::ChooseFi, Screen::Consent] {
+fn login_screens_need_a_login() {
+    for screen in [Screen::LoginRequest, Screen::Login, Screen::LoginDone] {
         let s = signed_in().apply(Action::Navigate(screen));
         assert_eq!(s.screen, Screen::Home, "{screen:?}");
     }
-    let s = with_request().apply(Action::Navigate(Screen::ChooseFi));
-    assert_eq!(s.screen, Screen::ChooseFi);
-}
-
-#[test]
-fn consent_comes_only_after_the_fi_login() {
-    let s = with_request().apply(Action::Navigate(Screen::Consent));
-    assert_eq!(s.screen, Screen::ChooseFi);
+    let s = with_request().apply(Action::Navigate(Screen::Login));
+    assert_eq!(s.screen, Screen::Login);
 }
 
 #[test]
@@ -270,170 +221,13 @@ fn other_errors_show_their_message() {
 fn sign_out_forgets_personal_data_but_keeps_language_and_pending_login() {
     let s = with_history()
         .apply(Action::SetLang(Lang::En))
-        .apply(Action::PendingLoaded(Some(request())))
+        .apply(Action::PendingLoaded(Some(login::tests::choose_fi_view())))
         .apply(Action::SignedOut);
     assert!(s.session.is_none());
     assert!(s.history.is_none());
     assert_eq!(s.lang, Lang::En);
-    assert!(s.pending.is_some());
+    assert!(s.login.is_some());
     assert_eq!(s.screen, Screen::Home);
-}
-
-// --- Login request, FI choice, consent -----------------------------------------
-
-#[test]
-fn a_pending_request_opens_the_request_screen() {
-    let s = with_request();
-    assert_eq!(s.screen, Screen::LoginRequest);
-    assert_eq!(s.pending.as_ref().unwrap().level, Eidas::Eidas2);
-    assert!(s.ticked.is_empty(), "nothing is ticked by default");
-}
-
-#[test]
-fn no_pending_request_leaves_login_screens() {
-    let s = with_request()
-        .apply(Action::Navigate(Screen::ChooseFi))
-        .apply(Action::PendingLoaded(None));
-    assert_eq!(s.screen, Screen::Home);
-    let s = with_history()
-        .apply(Action::Navigate(Screen::History))
-        .apply(Action::PendingLoaded(None));
-    assert_eq!(s.screen, Screen::History);
-}
-
-#[test]
-fn cancel_drops_the_request() {
-    let s = at_consent()
-        .apply(Action::ToggleDatum("cnaf_qf".into()))
-        .apply(Action::CancelRequest);
-    assert!(s.pending.is_none());
-    assert!(s.ticked.is_empty());
-    assert!(s.chosen_fi.is_none());
-    assert_eq!(s.screen, Screen::Home);
-}
-
-#[test]
-fn fi_login_leads_to_consent_when_data_are_asked() {
-    let s = at_consent();
-    assert_eq!(s.screen, Screen::Consent);
-    assert_eq!(s.chosen_fi.as_deref(), Some("impots"));
-}
-
-#[test]
-fn fi_login_without_data_finishes_the_login() {
-    let mut r = request();
-    r.data.clear();
-    let s = signed_in()
-        .apply(Action::PendingLoaded(Some(r)))
-        .apply(Action::FiDone {
-            fi_id: "impots".into(),
-            outcome: FiOutcome::ConsentNeeded,
-        });
-    assert_eq!(s.screen, Screen::Home);
-    assert!(s.pending.is_none());
-    assert_eq!(
-        s.banner,
-        Some(Banner::LoginDone {
-            service: "Mairie de Lyon".into()
-        })
-    );
-    let s = with_request().apply(Action::FiDone {
-        fi_id: "impots".into(),
-        outcome: FiOutcome::Done,
-    });
-    assert!(matches!(s.banner, Some(Banner::LoginDone { .. })));
-}
-
-#[test]
-fn a_blocked_or_unknown_fi_is_refused() {
-    for id in ["ameli", "nope"] {
-        let s = with_request().apply(Action::FiDone {
-            fi_id: id.into(),
-            outcome: FiOutcome::ConsentNeeded,
-        });
-        assert_eq!(s.screen, Screen::LoginRequest, "{id}");
-        assert!(s.chosen_fi.is_none());
-        assert!(matches!(s.banner, Some(Banner::Error(_))));
-    }
-}
-
-#[test]
-fn toggles_tick_and_untick_only_asked_data() {
-    let s = at_consent()
-        .apply(Action::ToggleDatum("dgfip_rfr".into()))
-        .apply(Action::ToggleDatum("cnaf_qf".into()))
-        .apply(Action::ToggleDatum("cnaf_qf".into()))
-        .apply(Action::ToggleDatum("not_asked".into()));
-    assert_eq!(
-        s.ticked.iter().cloned().collect::<Vec<_>>(),
-        vec!["dgfip_rfr".to_owned()]
-    );
-}
-
-#[test]
-fn consent_choices_grant_exactly_the_expected_scopes() {
-    let s = at_consent()
-        .apply(Action::ToggleDatum("cnaf_qf".into()))
-        .apply(Action::ToggleDatum("dgfip_rfr".into()));
-    assert_eq!(
-        s.granted_scopes(ConsentChoice::AcceptAll),
-        ["dgfip_rfr", "dgfip_nbpart", "cnaf_qf"]
-    );
-    assert_eq!(
-        s.granted_scopes(ConsentChoice::OnlyTicked),
-        ["dgfip_rfr", "cnaf_qf"],
-        "ticked ones, in the order asked"
-    );
-    assert!(s.granted_scopes(ConsentChoice::RefuseAll).is_empty());
-    let none_ticked = at_consent();
-    assert!(
-        none_ticked
-            .granted_scopes(ConsentChoice::OnlyTicked)
-            .is_empty()
-    );
-    assert!(
-        State::default()
-            .granted_scopes(ConsentChoice::AcceptAll)
-            .is_empty()
-    );
-}
-
-#[test]
-fn accepting_finishes_the_login() {
-    let s = at_consent()
-        .apply(Action::ToggleDatum("cnaf_qf".into()))
-        .apply(Action::ConsentDone(ConsentChoice::OnlyTicked));
-    assert_eq!(
-        s.banner,
-        Some(Banner::LoginDone {
-            service: "Mairie de Lyon".into()
-        })
-    );
-    assert!(s.pending.is_none());
-    assert!(s.ticked.is_empty());
-    assert_eq!(s.screen, Screen::Home);
-}
-
-#[test]
-fn refusing_continues_the_login_without_the_data() {
-    for (ticks, choice) in [
-        (vec!["cnaf_qf"], ConsentChoice::RefuseAll),
-        (vec![], ConsentChoice::OnlyTicked),
-    ] {
-        let mut s = at_consent();
-        for tick in ticks {
-            s = s.apply(Action::ToggleDatum(tick.into()));
-        }
-        let s = s.apply(Action::ConsentDone(choice));
-        assert_eq!(
-            s.banner,
-            Some(Banner::ConsentRefused {
-                service: "Mairie de Lyon".into()
-            })
-        );
-        assert!(!s.banner.as_ref().unwrap().is_problem());
-        assert!(s.pending.is_none());
-    }
 }
 
 // --- History ---------------------------------------------------------------------

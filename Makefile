@@ -16,23 +16,24 @@ export ARTIFACTS_DIR ?= artifacts
 # Extra arguments for `make sandbox`, e.g. SANDBOX_ARGS="--base-port 8000".
 SANDBOX_ARGS ?=
 
-.PHONY: help setup sandbox test fmt clippy wasm ui nextest doctest browser-test
+.PHONY: help setup sandbox test fmt clippy wasm ui nextest doctest browser-test app-test
 
 help:
-	@echo "make sandbox   run the sandbox federation (pivot-broker sandbox \$$SANDBOX_ARGS)"
-	@echo "make test      run all checks and tests (fmt, clippy, wasm build, UI bundle, nextest, doc tests, browser test)"
+	@echo "make sandbox   run the sandbox federation (pivot-broker sandbox \$$SANDBOX_ARGS), and the citizen app on a display"
+	@echo "make test      run all checks and tests (fmt, clippy, wasm build, UI bundle, nextest, doc tests, browser test, app test)"
 
 setup:
 	bash scripts/setup.sh test
 
+# scripts/sandbox.sh installs what it needs (the app's build tools only on
+# a display, where it also starts the app).
 sandbox:
-	bash scripts/setup.sh sandbox
-	cargo run --locked -p pivot-broker -- sandbox $(SANDBOX_ARGS)
+	bash scripts/sandbox.sh $(SANDBOX_ARGS)
 
 # Runs every step in order and stops at the first that fails.
 test:
 	bash scripts/setup.sh test
-	$(MAKE) --no-print-directory fmt clippy wasm ui nextest doctest browser-test
+	$(MAKE) --no-print-directory fmt clippy wasm ui nextest doctest browser-test app-test
 
 fmt:
 	cargo fmt --all -- --check
@@ -57,3 +58,7 @@ doctest:
 
 browser-test:
 	bash scripts/browser-test.sh
+
+# The citizen app's real window under Xvfb, driven by tauri-driver.
+app-test:
+	bash scripts/app-test.sh

@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
 # Installs what `make sandbox` and `make test` need, and only what is missing:
 # Debian packages, the npm packages of package.json, the Rust wasm target and
-# components, cargo-nextest, the wasm-bindgen CLI at the Cargo.lock version. Safe to run again: a second run does nothing.
+# components, cargo-nextest, the wasm-bindgen CLI at the Cargo.lock version,
+# tauri-driver. Safe to run again: a second run does nothing.
 #
 #   scripts/setup.sh          everything `make test` needs (default)
 #   scripts/setup.sh test     same
 #   scripts/setup.sh sandbox  only what `make sandbox` needs (no browser,
 #                             no wasm target, no lint/test tools)
+#   scripts/setup.sh app      the sandbox's needs and what building the
+#                             citizen app needs (`make sandbox` on a display)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 profile="${1:-test}"
 case "$profile" in
-  test | sandbox) ;;
+  test | sandbox | app) ;;
   *)
-    echo "usage: $0 [test|sandbox]" >&2
+    echo "usage: $0 [test|sandbox|app]" >&2
     exit 2
     ;;
 esac
+# Whether the citizen app (Tauri shell and Yew interface) is built.
+builds_app=false
+[[ "$profile" == sandbox ]] || builds_app=true
 
 say() { printf '[setup] %s\n' "$*"; }
 die() {
@@ -35,10 +41,21 @@ mkdir -p "$CARGO_TARGET_DIR"
 # Browser test: Debian's chromium, and a font so that screenshots show text.
 # The app shell (src-tauri, Tauri 2): WebKitGTK 4.1 and friends; keyutils
 # (`keyctl session`) to test the real secret store.
+# The ID card (card/tests/pcsc.rs): the PC/SC daemon, vsmartcard's virtual
+# reader driver, OpenSC's opensc-tool as an independent client, and the
+# PC/SC client library's headers for the pcsc crate.
+# The desktop app test (scripts/app-test.sh): a virtual display (Xvfb, xauth),
+# WebKitGTK's WebDriver (WebKitWebDriver, which tauri-driver drives), a
+# private D-Bus session bus for the app (dbus-daemon), ImageMagick (`import`
+# takes a picture of the whole display when a test fails).
 debs=(pkg-config libssl-dev libsqlite3-dev)
+if $builds_app; then
+  debs+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
+fi
 if [[ "$profile" == test ]]; then
-  debs+=(chromium fonts-liberation)
-  debs+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev keyutils)
+  debs+=(chromium fonts-liberation keyutils)
+  debs+=(pcscd vsmartcard-vpcd opensc libpcsclite-dev)
+  debs+=(xvfb xauth webkit2gtk-driver dbus-daemon imagemagick)
 fi
 
 deb_installed() {
@@ -65,6 +82,10 @@ else
 fi
 if [[ "$profile" == test ]]; then
   [[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium is missing after installing the chromium package"
+  [[ -x /usr/bin/WebKitWebDriver ]] || die "/usr/bin/WebKitWebDriver is missing after installing webkit2gtk-driver"
+  for tool in Xvfb dbus-daemon import unshare; do
+    command -v "$tool" >/dev/null || die "$tool is missing after installing the Debian packages"
+  done
 fi
 
 # --- Node.js and npm packages -------------------------------------------------
@@ -108,7 +129,37 @@ if [[ "$profile" == test ]]; then
     fi
   done
 
-  # wasm32 target: pivot-proto must compile for the browser.
+  # cargo-nextest (normally preinstalled in /usr/local/bin).
+  if cargo nextest --version >/dev/null 2>&1; then
+    say "cargo-nextest present: $(cargo nextest --version 2>/dev/null | head -n1)"
+  else
+    say "installing cargo-nextest: cargo install cargo-nextest --locked"
+    cargo install cargo-nextest --locked
+  fi
+
+  # tauri-driver (scripts/app-test.sh): the WebDriver server that starts the
+  # app and relays to WebKitWebDriver. Pinned; installed when missing or of
+  # another version. It has no --version flag: cargo's install list tells.
+  td_want=2.0.6
+  td_version() {
+    command -v tauri-driver >/dev/null || return 0
+    cargo install --list 2>/dev/null | awk '/^tauri-driver v/ { sub(/^v/, "", $2); sub(/:$/, "", $2); print $2 }'
+  }
+  td_have="$(td_version)"
+  if [[ "$td_have" == "$td_want" ]]; then
+    say "tauri-driver present: $td_have"
+  else
+    say "installing tauri-driver $td_want (found: ${td_have:-none}): cargo install tauri-driver --version $td_want --locked"
+    CARGO_TARGET_DIR="$(dirname "$CARGO_TARGET_DIR")/target-tools" \
+      cargo install tauri-driver --version "$td_want" --locked --force
+    td_have="$(td_version)"
+    [[ "$td_have" == "$td_want" ]] || die "tauri-driver is ${td_have:-missing} after installing $td_want: is ~/.cargo/bin on PATH? ($(command -v tauri-driver || echo "no tauri-driver on PATH"))"
+  fi
+fi
+
+# The citizen app: its interface is Yew compiled to wasm (scripts/build-ui.sh).
+if $builds_app; then
+  # wasm32 target: pivot-proto and the app's interface compile for the browser.
   sysroot="$(rustc --print sysroot)"
   if [[ -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]]; then
     say "Rust target present: wasm32-unknown-unknown"
@@ -116,14 +167,6 @@ if [[ "$profile" == test ]]; then
     command -v rustup >/dev/null || die "the wasm32-unknown-unknown target is missing and rustup is not available to add it"
     say "adding Rust target: rustup target add wasm32-unknown-unknown"
     rustup target add wasm32-unknown-unknown
-  fi
-
-  # cargo-nextest (normally preinstalled in /usr/local/bin).
-  if cargo nextest --version >/dev/null 2>&1; then
-    say "cargo-nextest present: $(cargo nextest --version 2>/dev/null | head -n1)"
-  else
-    say "installing cargo-nextest: cargo install cargo-nextest --locked"
-    cargo install cargo-nextest --locked
   fi
 
   # wasm-bindgen CLI (scripts/build-ui.sh): exactly the version of the

@@ -59,39 +59,85 @@ after(async () => {
   await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
 });
 
-/** Installs a fake shell answering from `answers` (command → value, or
- * `{ reject: value }`), before the page's scripts run. */
+/** Installs a fake shell answering from `answers` (command → value,
+ * `{ reject: value }`, or an array of those answered in turn), before the
+ * page's scripts run. `window.__emit(event, payload)` plays the shell's
+ * events to the listeners the interface registered. */
 async function fakeShell(page, answers) {
   await page.addInitScript((answers) => {
     window.__calls = [];
+    window.__listeners = {};
+    const turns = {};
     window.__TAURI__ = {
       core: {
         invoke: async (cmd, args) => {
           window.__calls.push([cmd, args]);
-          const answer = answers[cmd];
+          let answer = answers[cmd];
+          if (Array.isArray(answer)) {
+            const i = turns[cmd] ?? 0;
+            turns[cmd] = i + 1;
+            answer = answer[Math.min(i, answer.length - 1)];
+          }
           if (answer && typeof answer === 'object' && 'reject' in answer) throw answer.reject;
           return answer === undefined ? null : answer;
         },
       },
+      event: {
+        listen: async (event, handler) => {
+          (window.__listeners[event] ??= []).push(handler);
+          return () => {};
+        },
+      },
+    };
+    window.__emit = (event, payload) => {
+      for (const handler of window.__listeners[event] ?? []) handler({ event, id: 0, payload });
     };
   }, answers);
 }
 
 const calls = (page) => page.evaluate(() => window.__calls);
 
-const REQUEST = {
-  id: 'int-1',
-  service: 'Mairie de Lyon',
-  level: 'eidas2',
-  data: [
-    { scope: 'dgfip_rfr', label: 'revenu fiscal de référence', provider_id: 'dgfip', provider_name: 'DGFIP' },
-    { scope: 'cnaf_qf', label: 'quotient familial', provider_id: 'cnaf', provider_name: 'CNAF' },
-  ],
+/** The broker's view of a login at `step` (pivot_proto::interaction). */
+function view(step) {
+  return {
+    id: 'int-1',
+    service: { client_id: 'fs-lyon', name: 'Mairie de Lyon', public_service: false },
+    level: 'eidas2',
+    identity_items: ['Prénoms', 'Nom de naissance', 'Date de naissance'],
+    data: [
+      { scope: 'dgfip_rfr', label: 'revenu fiscal de référence', provider_id: 'dgfip', provider_name: 'DGFIP' },
+      { scope: 'cnaf_qf', label: 'quotient familial', provider_id: 'cnaf', provider_name: 'CNAF' },
+    ],
+    ...step,
+  };
+}
+
+const CHOOSE_FI = view({
+  step: 'choose_fi',
   identity_providers: [
-    { id: 'impots', name: 'impots.gouv.fr' },
-    { id: 'ameli', name: 'ameli.fr', blocked: true },
+    { id: 'impots', name: 'impots.gouv.fr', available: true },
+    { id: 'eidas3', name: "Carte d'identité", available: false },
   ],
-};
+  notice: 'La connexion avec ameli.fr a échoué : choisissez un autre compte.',
+});
+const FI_LOGIN = view({
+  step: 'fi_login', fi_id: 'impots', fi_name: 'impots.gouv.fr',
+  authorization_url: 'https://fi.example/authorize', callback_url: 'https://pivot.example/api/v2/fi/callback',
+});
+const REGISTRY = view({ step: 'registry_unavailable', fi_name: 'impots.gouv.fr', retry_after_secs: 5 });
+const CONFIRM = view({
+  step: 'confirm', fi_name: 'impots.gouv.fr', agreement_required: true,
+  identity: {
+    given_name: 'Angela Claire', family_name: 'DUBOIS', female: true,
+    birthdate: '24 août 1962', birthplace: 'Paris 14e Arrondissement, FRANCE',
+  },
+});
+const CONSENT = view({ step: 'consent' });
+const RETURN = view({ step: 'return', success: true, redirect_url: 'https://fs.example/cb?code=c' });
+const REFUSED = view({
+  step: 'refused', code: 'Y010003', title: 'Identité non reconnue',
+  message: "L'état civil ne reconnaît pas cette identité : contactez votre mairie de naissance.",
+});
 
 test('outside the app the interface says so instead of failing', { skip: SKIP }, async () => {
   await withPage(browser, 'ui-not-in-app', async (page) => {
@@ -103,30 +149,101 @@ test('outside the app the interface says so instead of failing', { skip: SKIP },
   });
 });
 
-test('a login request: who asks, FI choice, only the ticked datum is shared', { skip: SKIP }, async () => {
+test('a service login: who asks, FI choice, provider window, registry, confirmation, consent', { skip: SKIP }, async () => {
   await withPage(browser, 'ui-login', async (page) => {
-    await fakeShell(page, { pending_request: REQUEST, choose_fi: 'consent_needed', consent: null });
+    await fakeShell(page, {
+      pending_request: CHOOSE_FI,
+      choose_fi: FI_LOGIN,
+      open_fi_login: FI_LOGIN,
+      retry_registry: CONFIRM,
+      confirm: CONSENT,
+      consent: RETURN,
+    });
     await page.goto(base);
+
+    // Who asks, at which level, for which identity and data, first.
     await page.locator('#request-service').waitFor();
     assert.equal((await page.locator('#request-service').innerText()).trim(), 'Mairie de Lyon');
+    assert.match(await page.locator('#request-kind').textContent(), /entreprise privée/);
     assert.match(await page.locator('#request-level').innerText(), /substantiel/);
+    assert.match(await page.locator('#request-identity').innerText(), /Nom de naissance/);
+    assert.match(await page.locator('#request-data').innerText(), /quotient familial — fournie par CNAF/);
     await screenshot(page, 'ui-login-request');
 
-    await page.getByRole('button', { name: 'Continuer' }).click();
-    assert.ok(await page.locator('#fi-ameli').isDisabled(), 'a blocked provider cannot be chosen');
+    // The providers: the notice first, the one below the level greyed.
+    await page.locator('#request-continue').click();
+    await page.locator('#fi-notice').waitFor();
+    assert.ok(await page.locator('#fi-eidas3').isDisabled(), 'a provider below the level cannot be chosen');
+    assert.match(await pageText(page), /n'offre pas le niveau de garantie/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'step-title', 'the focus goes to the new step');
+    await screenshot(page, 'ui-fi-list');
     await page.locator('#fi-impots').click();
+
+    // The provider's window is open; closed by the citizen, it can be reopened.
+    await page.locator('#step-title', { hasText: 'Connexion en cours chez impots.gouv.fr' }).waitFor();
+    await page.evaluate(() => window.__emit('fi-login-closed', 'int-1'));
+    await page.locator('#fi-reopen').click();
+    await screenshot(page, 'ui-fi-login');
+
+    // The shell sends the provider's answer: the registry does not answer.
+    await page.evaluate((v) => window.__emit('interaction-updated', v), REGISTRY);
+    await page.locator('#registry-retry').click();
+
+    // The confirmation of a private service needs the agreement.
+    await page.locator('#identity-birth').waitFor();
+    assert.match(await page.locator('#identity-birth').innerText(), /née le 24 août 1962 à Paris 14e/);
+    assert.ok(await page.locator('#confirm-continue').isDisabled(), 'no confirmation without the agreement');
+    await page.locator('label[for="confirm-agreement"]').click();
+    await page.locator('label[for="confirm-trust"]').click();
+    await screenshot(page, 'ui-confirm');
+    await page.locator('#confirm-continue').click();
 
     // DSFR draws the box on the label: click it, as a user would.
     await page.locator('label[for="scope-cnaf_qf"]').click();
     assert.ok(await page.locator('#scope-cnaf_qf').isChecked());
     await screenshot(page, 'ui-consent');
     await page.locator('#accept-some').click();
-    await page.locator('#status-message').waitFor();
-    assert.match(await pageText(page), /Connexion terminée/);
+
+    await page.locator('#done-message').waitFor();
+    assert.match(await pageText(page), /Retournez sur votre navigateur/);
+    assert.match(await page.locator('#done-message').innerText(), /connecté à Mairie de Lyon/);
+    await screenshot(page, 'ui-login-done');
 
     const sent = await calls(page);
-    assert.deepEqual(sent.find(([cmd]) => cmd === 'choose_fi')[1], { requestId: 'int-1', fiId: 'impots' });
-    assert.deepEqual(sent.find(([cmd]) => cmd === 'consent')[1], { requestId: 'int-1', scopes: ['cnaf_qf'] });
+    const args = (name) => sent.find(([cmd]) => cmd === name)[1];
+    assert.deepEqual(args('choose_fi'), { interactionId: 'int-1', fiId: 'impots' });
+    assert.deepEqual(args('open_fi_login'), { interactionId: 'int-1' });
+    assert.deepEqual(args('retry_registry'), { interactionId: 'int-1' });
+    assert.deepEqual(args('confirm'), { interactionId: 'int-1', identityAgreement: true, trustDevice: true });
+    assert.deepEqual(args('consent'), { interactionId: 'int-1', accepted: ['cnaf_qf'] });
+  });
+});
+
+test('a refused login goes back to the service; an error handed back says so', { skip: SKIP }, async () => {
+  await withPage(browser, 'ui-login-refused', async (page) => {
+    await fakeShell(page, {
+      pending_request: CHOOSE_FI,
+      choose_fi: { reject: { code: 'returned_to_service', message: 'Votre compte est désactivé : le service en est informé.' } },
+    });
+    await page.goto(base);
+    await page.locator('#request-continue').click();
+    await page.locator('#fi-impots').click();
+    await page.locator('#done-message', { hasText: 'Votre compte est désactivé' }).waitFor();
+    assert.match(await pageText(page), /Retournez sur votre navigateur/);
+  });
+  await withPage(browser, 'ui-login-refused-step', async (page) => {
+    await fakeShell(page, { pending_request: CHOOSE_FI, choose_fi: FI_LOGIN, cancel: view({ step: 'return', success: false, redirect_url: 'https://fs.example/cb?error=access_denied' }) });
+    await page.goto(base);
+    await page.locator('#request-continue').click();
+    await page.locator('#fi-impots').click();
+    await page.locator('#fi-cancel').waitFor();
+    await page.evaluate((v) => window.__emit('interaction-updated', v), REFUSED);
+    await page.locator('#refused-code', { hasText: 'Y010003' }).waitFor();
+    assert.match(await pageText(page), /contactez votre mairie de naissance/);
+    await screenshot(page, 'ui-login-refused');
+    await page.locator('#refused-back').click();
+    await page.locator('#done-message', { hasText: "n'a pas abouti" }).waitFor();
+    assert.deepEqual((await calls(page)).find(([cmd]) => cmd === 'cancel')[1], { interactionId: 'int-1' });
   });
 });
 
@@ -162,7 +279,7 @@ test('citizen space: history filter, in-use provider, report check, expiry, Engl
     await page.locator('#home-title').waitFor();
     await page.locator('button.fr-btn', { hasText: 'Se connecter' }).first().click();
     await page.locator('#sign-in').click();
-    await page.locator('#home-title', { hasText: 'Angela' }).waitFor();
+    await page.locator('#home-title', { hasText: 'Bonjour Angela' }).waitFor();
 
     await page.getByRole('button', { name: 'Historique' }).first().click();
     await page.locator('table tbody tr').first().waitFor();

@@ -3,10 +3,13 @@
 //! providers, demo services) on free loopback ports and drives it over HTTP
 //! as a browser and as service back ends would.
 
+mod app_login;
 mod authorize_rules;
+mod card_login;
 mod citizen_space;
 mod csrf;
 mod data_providers;
+mod desktop;
 mod discovery;
 mod fi_failures;
 mod headers;

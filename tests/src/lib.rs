@@ -6,11 +6,19 @@
 //! [`Browser`] is an HTTP client with a cookie store that never follows
 //! redirects on its own, so that tests see every hop; [`journey`] drives a
 //! browser through the chooser, the FI login form and the confirmation
-//! page; [`oidc`] is a hand-written OpenID client for protocol-level tests.
+//! page; [`oidc`] is a hand-written OpenID client for protocol-level tests;
+//! [`app`] and [`card`] stand in for the citizen app (its DPoP key, the
+//! broker's JSON twin, the ID card and the card provider's contract);
+//! [`desktop`] starts the citizen app's real window against a sandbox and
+//! drives it through [`webdriver`].
 
+pub mod app;
 pub mod browser;
+pub mod card;
+pub mod desktop;
 pub mod journey;
 pub mod oidc;
+pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 

@@ -269,8 +269,16 @@ pub struct CardAuthError {
 #[serde(tag = "problem", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CardProblem {
+    /// The system's smart-card service (PC/SC) is not running.
+    NoService,
+    /// No card reader is connected (or the one chosen was unplugged).
+    NoReader,
     /// No card on the reader, or it was moved away mid-exchange.
     NoCard,
+    /// Another program holds the card.
+    CardBusy,
+    /// The card stopped answering.
+    Timeout,
     /// The card is not an ID card with the Pivot eID application.
     NotAnIdCard,
     /// PACE failed: the card access number typed is not this card's.
@@ -282,6 +290,13 @@ pub enum CardProblem {
     },
     /// The PIN is blocked: only the PUK unblocks it.
     PinBlocked,
+    /// Wrong PUK; this many tries left.
+    WrongPuk {
+        /// Tries left before the PUK blocks for good.
+        tries_left: u8,
+    },
+    /// The PUK is blocked too: the card must be renewed.
+    PukBlocked,
 }
 
 impl CardProblem {
@@ -289,6 +304,13 @@ impl CardProblem {
     #[must_use]
     pub fn message_fr(self) -> String {
         match self {
+            Self::NoService => "Le service de lecture des cartes à puce de votre ordinateur ne répond pas. Sous Linux, installez et démarrez pcscd ; ailleurs, redémarrez l'ordinateur.".to_owned(),
+            Self::NoReader => "Aucun lecteur de carte n'est branché. Branchez votre lecteur (ou utilisez le NFC de votre téléphone), puis réessayez.".to_owned(),
+            Self::CardBusy => "Un autre programme utilise la carte. Fermez-le, puis réessayez.".to_owned(),
+            Self::Timeout => "La carte ne répond plus. Retirez-la, reposez-la sur le lecteur, puis réessayez.".to_owned(),
+            Self::WrongPuk { tries_left: 1 } => "Code PUK incorrect. Il vous reste 1 essai : au prochain code faux, la carte devra être renouvelée.".to_owned(),
+            Self::WrongPuk { tries_left } => format!("Code PUK incorrect. Il vous reste {tries_left} essais."),
+            Self::PukBlocked => "Le code PUK est bloqué : la carte ne peut plus être débloquée. Demandez une nouvelle carte en mairie.".to_owned(),
             Self::NoCard => "La carte n'a pas été détectée ou a été retirée pendant la lecture. Posez-la à plat contre le lecteur (ou au dos du téléphone) et ne la bougez plus jusqu'à la fin.".to_owned(),
             Self::NotAnIdCard => "Cette carte n'est pas une carte d'identité compatible. Utilisez votre carte d'identité au format carte bancaire.".to_owned(),
             Self::WrongCan => "Le numéro d'accès à la carte (les 6 chiffres imprimés au recto, en bas à droite) ne correspond pas à cette carte. Vérifiez-le et réessayez.".to_owned(),

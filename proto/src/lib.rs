@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod card_auth;
+pub mod card_reader;
 pub mod checktoken;
 pub mod citizen;
 pub mod claims;

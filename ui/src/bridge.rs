@@ -9,16 +9,21 @@
 //! object `{ "code": "...", "message": "..." }`; the codes `offline` and
 //! `session_expired` have their own variant (see [`BridgeError::from_rejection`]),
 //! and so do `interaction_expired` and `returned_to_service`, which end a
-//! service's login.
+//! service's login. The card commands add `card` (a problem on the card's
+//! side, the object in the field `card`: a [`CardProblem`]) and
+//! `card_refused` (the identity provider refused the card, with its French
+//! message).
 //!
 //! The shell's events (the login's progress after the provider's window)
 //! arrive through `window.__TAURI__.event.listen` ([`listen`]).
 
+use pivot_proto::card_auth::CardProblem;
+use pivot_proto::card_reader::{CardLoginRequest, CardUnblockRequest, ReaderList};
 use pivot_proto::citizen::{
     DeviceView, FraudReportAck, FraudReportRequest, HistoryPage, PreferencesUpdate, PreferencesView,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::api::{
     ChooseFiArgs, ConfirmArgs, ConsentArgs, DeviceArgs, InteractionArgs, InteractionView, Session,
@@ -38,6 +43,9 @@ pub const EVENT_FI_CLOSED: &str = "fi-login-closed";
 /// The shell's event: a service's login request arrived by link while the
 /// app runs.
 pub const EVENT_LINK: &str = "login-requested";
+
+/// The shell's event: the card readers changed (payload: a [`ReaderList`]).
+pub use pivot_proto::card_reader::EVENT_READERS;
 
 /// Why a command failed, with a French message for the citizen.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -61,6 +69,13 @@ pub enum BridgeError {
     /// The shell or the broker refused the command, with its message.
     #[error("{0}")]
     Refused(String),
+    /// Something went wrong between the app and the ID card (code `card`).
+    #[error("{}", .0.message_fr())]
+    Card(CardProblem),
+    /// The identity provider refused the card (code `card_refused`), with
+    /// its French message.
+    #[error("{0}")]
+    CardRefused(String),
     /// The shell answered something the interface does not understand.
     #[error("réponse inattendue de l'application ({0})")]
     Decode(String),
@@ -72,38 +87,70 @@ impl BridgeError {
     pub fn from_rejection(value: &serde_json::Value) -> Self {
         use serde_json::Value;
         match value {
-            Value::String(message) => Self::from_code_and_message(None, message),
-            Value::Object(map) => {
-                let code = map.get("code").and_then(Value::as_str);
-                let message = map
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                Self::from_code_and_message(code, message)
-            }
+            Value::String(message) => Self::from_shell(Rejection {
+                message: Some(message.clone()),
+                ..Rejection::default()
+            }),
+            Value::Object(_) => match Rejection::deserialize(value) {
+                Ok(rejection) => Self::from_shell(rejection),
+                Err(e) => Self::Decode(e.to_string()),
+            },
             other => Self::Decode(other.to_string()),
         }
     }
 
-    fn from_code_and_message(code: Option<&str>, message: &str) -> Self {
-        match code {
+    fn from_shell(rejection: Rejection) -> Self {
+        let Rejection {
+            code,
+            message,
+            card,
+        } = rejection;
+        let message = message.unwrap_or_default();
+        if let (Some("card"), Some(problem)) = (code.as_deref(), card) {
+            return Self::Card(problem);
+        }
+        match code.as_deref() {
             Some("offline") => Self::Offline,
             Some("session_expired" | "unauthorized") => Self::SessionExpired,
             Some("not_in_app") => Self::NotInApp,
             Some("interaction_expired") => Self::InteractionExpired(non_empty(
-                message,
+                &message,
                 "cette connexion a expiré : recommencez depuis le service",
             )),
             Some("returned_to_service") => Self::ReturnedToService(non_empty(
-                message,
+                &message,
                 "la connexion n'a pas abouti : le service en a été informé",
+            )),
+            Some("card_refused") => Self::CardRefused(non_empty(
+                &message,
+                "le fournisseur d'identité a refusé cette carte",
             )),
             _ if message.trim().is_empty() => {
                 Self::Refused("l'opération a échoué, réessayez plus tard".to_owned())
             }
-            _ => Self::Refused(message.to_owned()),
+            _ => Self::Refused(message),
         }
     }
+}
+
+/// What a failed command rejects with: the shell's `{code, message}`, and
+/// for the card commands the card's problem.
+#[derive(Debug, Default, Deserialize)]
+struct Rejection {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    /// With `code: "card"`: what went wrong on the card (`None` when
+    /// absent or unknown to this version: the message is shown instead).
+    #[serde(default, deserialize_with = "known_problem")]
+    card: Option<CardProblem>,
+}
+
+/// A [`CardProblem`], or `None` for a value this version cannot read.
+fn known_problem<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CardProblem>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 fn non_empty(message: &str, default: &str) -> String {
@@ -126,6 +173,12 @@ struct UpdateArgs<'a> {
 #[derive(Serialize)]
 struct ReportArgs<'a> {
     report: &'a FraudReportRequest,
+}
+
+/// Arguments of `card_login` and `card_unblock`: `{ request }`.
+#[derive(Serialize)]
+struct RequestArgs<'a, R> {
+    request: &'a R,
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -417,6 +470,39 @@ pub async fn cancel(interaction_id: &str) -> Result<InteractionView, BridgeError
     invoke("cancel", &id_args(interaction_id)).await
 }
 
+/// The card readers and their cards, as the shell sees them now.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn card_readers() -> Result<ReaderList, BridgeError> {
+    invoke("card_readers", &NoArgs {}).await
+}
+
+/// Logs in with the ID card at the step's provider; answers the next step.
+///
+/// # Errors
+/// See [`BridgeError`]; [`BridgeError::Card`] and
+/// [`BridgeError::CardRefused`] leave the login at its card step.
+pub async fn card_login(request: &CardLoginRequest) -> Result<InteractionView, BridgeError> {
+    invoke("card_login", &RequestArgs { request }).await
+}
+
+/// Leaves the card provider: the broker offers the providers again.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn card_cancel(interaction_id: &str) -> Result<InteractionView, BridgeError> {
+    invoke("card_cancel", &id_args(interaction_id)).await
+}
+
+/// Unblocks the card's PIN with its PUK and sets a new PIN.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn card_unblock(request: &CardUnblockRequest) -> Result<(), BridgeError> {
+    invoke("card_unblock", &RequestArgs { request }).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,6 +547,53 @@ mod tests {
     }
 
     #[test]
+    fn card_rejections_keep_the_problem_or_the_provider_message() {
+        assert_eq!(
+            BridgeError::from_rejection(&json!({
+                "code": "card",
+                "message": "Code PIN incorrect.",
+                "card": {"problem": "wrong_pin", "tries_left": 2}
+            })),
+            BridgeError::Card(CardProblem::WrongPin { tries_left: 2 })
+        );
+        assert_eq!(
+            BridgeError::from_rejection(&json!({
+                "code": "card", "message": "", "card": {"problem": "pin_blocked"}
+            })),
+            BridgeError::Card(CardProblem::PinBlocked)
+        );
+        assert_eq!(
+            BridgeError::from_rejection(
+                &json!({"code": "card_refused", "message": "Votre carte a expiré."})
+            ),
+            BridgeError::CardRefused("Votre carte a expiré.".into())
+        );
+        // A problem this version does not know, or none: the message.
+        assert_eq!(
+            BridgeError::from_rejection(&json!({
+                "code": "card", "message": "La carte a fondu.", "card": {"problem": "melted"}
+            })),
+            BridgeError::Refused("La carte a fondu.".into())
+        );
+        assert_eq!(
+            BridgeError::from_rejection(&json!({"code": "card", "message": "Carte ?"})),
+            BridgeError::Refused("Carte ?".into())
+        );
+        // Other errors carry no problem, even with a stray field.
+        assert_eq!(
+            BridgeError::from_rejection(
+                &json!({"code": "offline", "message": "", "card": {"problem": "no_card"}})
+            ),
+            BridgeError::Offline
+        );
+        assert!(
+            BridgeError::Card(CardProblem::WrongCan)
+                .to_string()
+                .contains("6 chiffres")
+        );
+    }
+
+    #[test]
     fn messages_are_french() {
         assert!(BridgeError::NotInApp.to_string().contains("application"));
         assert!(BridgeError::SessionExpired.to_string().contains("session"));
@@ -495,6 +628,26 @@ mod tests {
         assert_eq!(
             serde_json::to_value(UpdateArgs { update: &update }).unwrap(),
             json!({"update": {"blocked_fis": null, "connection_alerts": null}})
+        );
+        let request = CardLoginRequest {
+            interaction_id: "i1".into(),
+            reader: "Lecteur".into(),
+            can: "123456".into(),
+            pin: "1234".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(RequestArgs { request: &request }).unwrap(),
+            json!({"request": {"interaction_id": "i1", "reader": "Lecteur", "can": "123456", "pin": "1234"}})
+        );
+        let request = CardUnblockRequest {
+            reader: "Lecteur".into(),
+            can: "123456".into(),
+            puk: "12345678".into(),
+            new_pin: "4321".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(RequestArgs { request: &request }).unwrap(),
+            json!({"request": {"reader": "Lecteur", "can": "123456", "puk": "12345678", "new_pin": "4321"}})
         );
     }
 

@@ -11,14 +11,20 @@ use pivot_proto::citizen::{
 };
 use yew::Reducible;
 
+use pivot_proto::card_reader::ReaderList;
 use pivot_proto::interaction::InteractionView;
 
 use crate::api::Session;
 use crate::bridge::BridgeError;
 use crate::i18n::Lang;
 
+mod card;
 mod login;
 
+pub use card::{
+    CardCall, CardField, CardForm, CardIssue, CardMode, Code, ReaderStatus, choose_reader,
+    is_card_step,
+};
 pub use login::{Login, LoginEnd, step_name};
 
 /// Seconds in a day (date filters cover whole days).
@@ -254,6 +260,20 @@ pub enum Action {
     SetAgreement(bool),
     /// Tick or untick "trust this device".
     SetTrustDevice(bool),
+    /// The card readers changed (the shell's event, or its answer).
+    CardReaders(ReaderList),
+    /// The citizen chose a card reader.
+    SelectCardReader(String),
+    /// The citizen typed in a field of the card screen.
+    EditCard(CardField, Code),
+    /// The card form was sent with invalid fields: show their errors.
+    CardInvalid,
+    /// A card call left with the form's numbers (they leave the state).
+    CardSubmitted(CardCall),
+    /// Open (`true`) or close the PIN unblocking form.
+    ShowCardUnblock(bool),
+    /// The card's PIN was unblocked.
+    CardUnblocked,
     /// The history was loaded.
     HistoryLoaded(HistoryPage),
     /// The history filters changed.
@@ -382,6 +402,41 @@ impl State {
                     login.trust_device = on;
                 }
             }
+            Action::CardReaders(list) => {
+                if let Some(card) = self.card_form_mut() {
+                    card.readers_changed(list);
+                }
+            }
+            Action::SelectCardReader(name) => {
+                if let Some(card) = self.card_form_mut() {
+                    card.select_reader(&name);
+                }
+            }
+            Action::EditCard(field, value) => {
+                if let Some(card) = self.card_form_mut() {
+                    card.edit(field, value);
+                }
+            }
+            Action::CardInvalid => {
+                if let Some(card) = self.card_form_mut() {
+                    card.show_errors = true;
+                }
+            }
+            Action::CardSubmitted(call) => {
+                if let Some(card) = self.card_form_mut() {
+                    card.submitted(call);
+                }
+            }
+            Action::ShowCardUnblock(open) => {
+                if let Some(card) = self.card_form_mut() {
+                    card.show_unblock(open);
+                }
+            }
+            Action::CardUnblocked => {
+                if let Some(card) = self.card_form_mut() {
+                    card.unblock_done();
+                }
+            }
             Action::HistoryLoaded(page) => self.history = Some(page),
             Action::SetFilter(filter) => self.filter = filter,
             Action::ToggleFiBlocked(id) => self.toggle_fi(&id),
@@ -468,6 +523,21 @@ impl State {
     }
 
     fn fail(&mut self, error: BridgeError) {
+        // The card's problems and the provider's refusal of the card show
+        // on the card screen; any failure ends its call.
+        if let Some(card) = self.card_form_mut() {
+            match &error {
+                BridgeError::Card(problem) => {
+                    card.failed(CardIssue::Problem(*problem));
+                    return;
+                }
+                BridgeError::CardRefused(message) => {
+                    card.failed(CardIssue::Refused(message.clone()));
+                    return;
+                }
+                _ => card.call_ended(),
+            }
+        }
         self.banner = Some(match error {
             BridgeError::Offline => Banner::Offline,
             BridgeError::NotInApp => Banner::NotInApp,
@@ -520,6 +590,7 @@ fn action_ends_a_call(action: &Action) -> bool {
             | Action::SignedOut
             | Action::PendingLoaded(_)
             | Action::LoginUpdated(_)
+            | Action::CardUnblocked
             | Action::HistoryLoaded(_)
             | Action::PreferencesLoaded { .. }
             | Action::DevicesLoaded(_)

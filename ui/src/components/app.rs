@@ -2,7 +2,6 @@
 
 use yew::prelude::*;
 
-use crate::api::Step;
 use crate::components::devices::Devices;
 use crate::components::history::History;
 use crate::components::home::Home;
@@ -53,13 +52,11 @@ pub fn App() -> Html {
         })
     };
     // The summary's "Continue": the provider window opens if the login
-    // already is at that step (a service that named its provider).
+    // already is at that step (a service that named its provider); the
+    // card screen needs none.
     let on_continue = {
         let dispatcher = state.dispatcher();
-        let at_fi_login = state
-            .login
-            .as_ref()
-            .and_then(|l| matches!(l.view.step, Step::FiLogin { .. }).then(|| l.view.id.clone()));
+        let at_fi_login = state.web_fi_login().map(str::to_owned);
         Callback::from(move |()| {
             dispatcher.dispatch(Action::Navigate(Screen::Login));
             if let Some(id) = at_fi_login.clone() {

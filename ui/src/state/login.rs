@@ -1,12 +1,15 @@
 //! A service's login in the reducer: the broker's [`InteractionView`] of
 //! the current step, what the citizen ticked on it, and how the login
 //! ended. Every step's answer replaces the view; [`Step::Return`] and the
-//! errors that end a login lead to the "back to your browser" screen.
+//! errors that end a login lead to the "back to your browser" screen. At a
+//! provider that logs in with the ID card, the card screen's form
+//! ([`CardForm`]) lives here as long as the step.
 
 use std::collections::BTreeSet;
 
 use pivot_proto::interaction::{InteractionView, Step};
 
+use super::card::{CardForm, is_card_step};
 use super::{ConsentChoice, Screen, State};
 
 /// The login in progress.
@@ -22,6 +25,9 @@ pub struct Login {
     pub trust_device: bool,
     /// The citizen closed the provider's window before the end.
     pub fi_window_closed: bool,
+    /// The card screen, at a provider that logs in with the ID card
+    /// (empty at any other step).
+    pub card: CardForm,
 }
 
 impl Login {
@@ -32,6 +38,7 @@ impl Login {
             agreement: false,
             trust_device: false,
             fi_window_closed: false,
+            card: CardForm::default(),
         }
     }
 }
@@ -70,6 +77,7 @@ pub enum LoginEnd {
 pub fn step_name(step: &Step) -> &'static str {
     match step {
         Step::ChooseFi { .. } => "choose_fi",
+        step @ Step::FiLogin { .. } if is_card_step(step) => "card_login",
         Step::FiLogin { .. } => "fi_login",
         Step::RegistryUnavailable { .. } => "registry_unavailable",
         Step::Confirm { .. } => "confirm",
@@ -154,11 +162,45 @@ impl State {
         // Any answer means the provider's window is as the shell left it:
         // opened again, or done with.
         login.fi_window_closed = false;
+        // The card form lasts as long as the card step; the call, if any,
+        // is over.
+        if is_card_step(&login.view.step) && is_card_step(&view.step) {
+            login.card.call_ended();
+        } else {
+            login.card = CardForm::default();
+        }
         login.view = view;
         if self.screen != Screen::LoginRequest {
             self.screen = Screen::Login;
         }
         self.banner = None;
+    }
+
+    /// The login whose provider window the summary's "Continue" opens: at a
+    /// provider's login in a web view (the card needs no window).
+    #[must_use]
+    pub fn web_fi_login(&self) -> Option<&str> {
+        self.login
+            .as_ref()
+            .filter(|l| matches!(l.view.step, Step::FiLogin { .. }) && !is_card_step(&l.view.step))
+            .map(|l| l.view.id.as_str())
+    }
+
+    /// The card screen's form, when the login is at a card step.
+    #[must_use]
+    pub fn card_form(&self) -> Option<&CardForm> {
+        self.login
+            .as_ref()
+            .filter(|l| is_card_step(&l.view.step))
+            .map(|l| &l.card)
+    }
+
+    /// The card screen's form, to change, when the login is at a card step.
+    pub(super) fn card_form_mut(&mut self) -> Option<&mut CardForm> {
+        self.login
+            .as_mut()
+            .filter(|l| is_card_step(&l.view.step))
+            .map(|l| &mut l.card)
     }
 
     /// The citizen closed the provider's window.

@@ -1,6 +1,8 @@
 //! The calls to the shell behind the interface's buttons: each marks the
-//! state busy, runs one bridge command and dispatches its result.
+//! state busy, runs one bridge command and dispatches its result (reading
+//! the card readers runs in the background, busy or not).
 
+use pivot_proto::card_reader::{CardLoginRequest, CardUnblockRequest};
 use pivot_proto::citizen::{FraudReportRequest, PreferencesUpdate};
 use yew::UseReducerDispatcher;
 
@@ -55,6 +57,14 @@ pub enum Command {
     },
     /// Abandon the login (the service hears of it).
     CancelLogin(String),
+    /// Read the card readers (not a busy call: the screen stays usable).
+    LoadCardReaders,
+    /// Log in with the ID card.
+    CardLogin(CardLoginRequest),
+    /// Unblock the card's PIN with the PUK.
+    CardUnblock(CardUnblockRequest),
+    /// Leave the card provider for another way to log in.
+    CardCancel(String),
 }
 
 fn done<T>(result: Result<T, BridgeError>, ok: impl FnOnce(T) -> Action) -> Action {
@@ -88,11 +98,22 @@ pub fn listen(dispatcher: &UseReducerDispatcher<State>) {
             d.dispatch(Action::FiWindowClosed(id.to_owned()));
         }
     });
+    // The reducer keeps the readers only while the card screen shows.
+    let d = dispatcher.clone();
+    bridge::listen(bridge::EVENT_READERS, move |payload| {
+        d.dispatch(match serde_json::from_value(payload) {
+            Ok(list) => Action::CardReaders(list),
+            Err(e) => Action::Failed(BridgeError::Decode(e.to_string())),
+        });
+    });
 }
 
-/// Runs `command` in the background, dispatching `Busy` then its result.
+/// Runs `command` in the background, dispatching `Busy` (except for
+/// [`Command::LoadCardReaders`]) then its result.
 pub fn run(command: Command, dispatcher: UseReducerDispatcher<State>) {
-    dispatcher.dispatch(Action::Busy);
+    if command != Command::LoadCardReaders {
+        dispatcher.dispatch(Action::Busy);
+    }
     wasm_bindgen_futures::spawn_local(async move {
         let action = match command {
             Command::SignIn => done(bridge::sign_in().await, Action::SignedIn),
@@ -136,6 +157,14 @@ pub fn run(command: Command, dispatcher: UseReducerDispatcher<State>) {
                 Action::LoginUpdated,
             ),
             Command::CancelLogin(id) => done(bridge::cancel(&id).await, Action::LoginUpdated),
+            Command::LoadCardReaders => done(bridge::card_readers().await, Action::CardReaders),
+            Command::CardLogin(request) => {
+                done(bridge::card_login(&request).await, Action::LoginUpdated)
+            }
+            Command::CardUnblock(request) => done(bridge::card_unblock(&request).await, |()| {
+                Action::CardUnblocked
+            }),
+            Command::CardCancel(id) => done(bridge::card_cancel(&id).await, Action::LoginUpdated),
         };
         dispatcher.dispatch(action);
     });

@@ -2,6 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod card;
+
+pub use card::{
+    card_field_error, card_field_hint, card_field_label, card_issue, reader_status, tries_left,
+};
+
 /// A language of the interface.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lang {
@@ -79,6 +85,24 @@ pub enum K {
     FiLoginIntro,
     FiWindowClosed,
     FiReopen,
+    CardTitle,
+    CardIntro,
+    CardReader,
+    CardReaderHint,
+    CardSubmit,
+    CardReading,
+    CardUnblocking,
+    CardUnblockOpen,
+    CardUnblockTitle,
+    CardUnblockIntro,
+    CardUnblockSubmit,
+    CardUnblockBack,
+    CardUnblocked,
+    CardOtherMethod,
+    CardPresent,
+    CardAbsent,
+    CardMute,
+    CardInUse,
     RegistryTitle,
     RegistryIntro,
     RetryWait,
@@ -280,6 +304,57 @@ fn pair(key: K) -> (&'static str, &'static str) {
         K::FiReopen => (
             "Rouvrir la fenêtre de connexion",
             "Open the login window again",
+        ),
+        K::CardTitle => (
+            "Connexion avec votre carte d'identité",
+            "Log in with your ID card",
+        ),
+        K::CardIntro => (
+            "Posez votre carte d'identité sur le lecteur, puis saisissez le numéro d'accès à la carte et votre code PIN.",
+            "Put your ID card on the reader, then type the card access number and your PIN.",
+        ),
+        K::CardReader => ("Lecteur de carte", "Card reader"),
+        K::CardReaderHint => (
+            "Plusieurs lecteurs sont branchés : choisissez celui où est posée votre carte.",
+            "Several readers are plugged in: choose the one your card is on.",
+        ),
+        K::CardSubmit => ("Valider avec ma carte", "Confirm with my card"),
+        K::CardReading => (
+            "Lecture de la carte… ne la retirez pas.",
+            "Reading the card… do not remove it.",
+        ),
+        K::CardUnblocking => (
+            "Déblocage du code PIN… ne retirez pas la carte.",
+            "Unblocking the PIN… do not remove the card.",
+        ),
+        K::CardUnblockOpen => (
+            "Débloquer mon code PIN avec le PUK",
+            "Unblock my PIN with the PUK",
+        ),
+        K::CardUnblockTitle => ("Débloquer votre code PIN", "Unblock your PIN"),
+        K::CardUnblockIntro => (
+            "Le code PUK figure sur le courrier reçu avec votre carte. Choisissez ensuite un nouveau code PIN.",
+            "The PUK is on the letter you received with your card. Then choose a new PIN.",
+        ),
+        K::CardUnblockSubmit => ("Débloquer le code PIN", "Unblock the PIN"),
+        K::CardUnblockBack => (
+            "Revenir à la connexion par code PIN",
+            "Back to the login with the PIN",
+        ),
+        K::CardUnblocked => (
+            "Code PIN débloqué : connectez-vous avec votre nouveau code.",
+            "PIN unblocked: log in with your new code.",
+        ),
+        K::CardOtherMethod => (
+            "Choisir un autre moyen de connexion",
+            "Choose another way to log in",
+        ),
+        K::CardPresent => ("carte détectée", "card detected"),
+        K::CardAbsent => ("pas de carte", "no card"),
+        K::CardMute => ("carte illisible", "card not answering"),
+        K::CardInUse => (
+            "carte utilisée par un autre programme",
+            "card used by another program",
         ),
         K::RegistryTitle => (
             "Votre identité ne peut pas être vérifiée pour le moment",

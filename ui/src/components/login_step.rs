@@ -1,9 +1,14 @@
 //! The login's current step, as the broker's view says: each step its own
-//! component, each button one command of the shell.
+//! component, each button one command of the shell. A provider's login is
+//! its window ([`FiLogin`]) or, for the ID card, the card screen
+//! ([`CardLogin`]).
 
 use yew::prelude::*;
 
+use pivot_proto::interaction::LoginMethod;
+
 use crate::api::{ConfirmArgs, Step};
+use crate::components::card_login::CardLogin;
 use crate::components::confirm::Confirm;
 use crate::components::consent::Consent;
 use crate::components::fi_list::FiList;
@@ -63,6 +68,15 @@ pub fn LoginStep(props: &LoginStepProps) -> Html {
                     notice={notice.clone()} {busy} {on_choose} {on_cancel} />
             }
         }
+        Step::FiLogin {
+            fi_name,
+            method: LoginMethod::Card,
+            ..
+        } => html! {
+            <CardLogin {lang} interaction_id={id.clone()} fi_name={fi_name.clone()} form={login.card.clone()}
+                {busy} on_action={props.on_action.clone()} on_command={props.on_command.clone()}
+                {on_cancel} />
+        },
         Step::FiLogin { fi_name, .. } => html! {
             <FiLogin {lang} fi_name={fi_name.clone()} closed={login.fi_window_closed} {busy}
                 on_reopen={command(Command::OpenFiLogin)} {on_cancel} />

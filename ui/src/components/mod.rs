@@ -2,6 +2,9 @@
 //! screen its data and callbacks.
 
 pub mod app;
+pub mod card_code_field;
+pub mod card_login;
+pub mod card_unblock;
 pub mod confirm;
 pub mod consent;
 pub mod devices;

@@ -60,9 +60,10 @@ after(async () => {
 });
 
 /** Installs a fake shell answering from `answers` (command → value,
- * `{ reject: value }`, or an array of those answered in turn), before the
- * page's scripts run. `window.__emit(event, payload)` plays the shell's
- * events to the listeners the interface registered. */
+ * `{ reject: value }`, `{ wait: ms, answer }` for a slow command, or an
+ * array of those answered in turn), before the page's scripts run.
+ * `window.__emit(event, payload)` plays the shell's events to the
+ * listeners the interface registered. */
 async function fakeShell(page, answers) {
   await page.addInitScript((answers) => {
     window.__calls = [];
@@ -77,6 +78,10 @@ async function fakeShell(page, answers) {
             const i = turns[cmd] ?? 0;
             turns[cmd] = i + 1;
             answer = answer[Math.min(i, answer.length - 1)];
+          }
+          if (answer && typeof answer === 'object' && 'wait' in answer) {
+            await new Promise((resolve) => setTimeout(resolve, answer.wait));
+            answer = answer.answer;
           }
           if (answer && typeof answer === 'object' && 'reject' in answer) throw answer.reject;
           return answer === undefined ? null : answer;
@@ -244,6 +249,191 @@ test('a refused login goes back to the service; an error handed back says so', {
     await page.locator('#refused-back').click();
     await page.locator('#done-message', { hasText: "n'a pas abouti" }).waitFor();
     assert.deepEqual((await calls(page)).find(([cmd]) => cmd === 'cancel')[1], { interactionId: 'int-1' });
+  });
+});
+
+const CARD_FI = { id: 'france_identite', name: 'France Identité', available: true };
+const CHOOSE_CARD = view({
+  step: 'choose_fi',
+  identity_providers: [{ id: 'impots', name: 'impots.gouv.fr', available: true }, CARD_FI],
+  notice: null,
+});
+const CARD_LOGIN = view({
+  step: 'fi_login', fi_id: 'france_identite', fi_name: 'France Identité',
+  authorization_url: 'https://fi.example/card/authorize', callback_url: 'https://pivot.example/api/v2/fi/callback',
+  method: 'card',
+});
+const CARD_CONFIRM = { ...CONFIRM, fi_name: 'France Identité' };
+const readers = (...list) => ({ service: 'ready', readers: list.map(([name, card]) => ({ name, card })) });
+const cardProblem = (card) => ({ reject: { code: 'card', message: 'problème de carte', card } });
+
+/** From the service's request to the card screen, through the chooser. */
+async function toCardScreen(page) {
+  await page.goto(base);
+  await page.locator('#request-continue').click();
+  await page.locator('#fi-france_identite').click();
+  await page.locator('#step-title', { hasText: "Connexion avec votre carte d'identité — France Identité" }).waitFor();
+}
+
+test('the ID card: reader status, CAN and PIN checked, a wrong PIN, then the confirmation', { skip: SKIP }, async () => {
+  await withPage(browser, 'ui-card-login', async (page) => {
+    await fakeShell(page, {
+      pending_request: CHOOSE_CARD,
+      choose_fi: CARD_LOGIN,
+      card_readers: readers(['Lecteur A', 'absent']),
+      card_login: [
+        { wait: 400, answer: cardProblem({ problem: 'wrong_pin', tries_left: 2 }) },
+        CARD_CONFIRM,
+      ],
+    });
+    await toCardScreen(page);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'step-title', 'the focus goes to the new step');
+
+    // The readers as the shell sees them: no card yet, nothing to send.
+    await page.locator('#card-reader-status', { hasText: 'Posez votre carte sur le lecteur Lecteur A' }).waitFor();
+    assert.equal(await page.locator('#card-reader-status').getAttribute('role'), 'status');
+    assert.ok(await page.locator('#card-submit').isDisabled(), 'no card, no submit');
+    assert.equal(await page.locator('#card-reader').count(), 0, 'one reader: no choice to make');
+    await screenshot(page, 'ui-card-no-card');
+
+    // A second reader with the card: it is chosen, and can be changed.
+    await page.evaluate(() => window.__emit('card-readers', {
+      service: 'ready',
+      readers: [{ name: 'Lecteur A', card: 'absent' }, { name: 'Virtual PCD 00 00', card: 'present' }],
+    }));
+    await page.locator('#card-reader-status', { hasText: 'Carte détectée sur Virtual PCD 00 00' }).waitFor();
+    assert.equal(await page.locator('#card-reader').inputValue(), 'Virtual PCD 00 00');
+    assert.ok(await page.locator('#card-submit').isEnabled());
+
+    // Plain, labelled number fields: numeric keyboard, no autofill, the PIN masked.
+    for (const [id, type] of [['card-can', 'text'], ['card-pin', 'password']]) {
+      const input = page.locator(`#${id}`);
+      assert.equal(await input.getAttribute('type'), type, id);
+      assert.equal(await input.getAttribute('inputmode'), 'numeric', id);
+      assert.equal(await input.getAttribute('autocomplete'), 'off', id);
+      assert.equal(await page.locator(`label[for="${id}"]`).count(), 1, id);
+    }
+    assert.match(await page.locator('label[for="card-can"]').innerText(), /6 chiffres imprimés au recto de la carte, en bas à droite/);
+
+    // Checked before anything is sent; the error is linked to its field.
+    await page.locator('#card-can').fill('12345');
+    await page.locator('#card-pin').fill('1234');
+    await page.locator('#card-submit').click();
+    await page.locator('#card-can-error').waitFor();
+    assert.equal(await page.locator('#card-can').getAttribute('aria-describedby'), 'card-can-error');
+    assert.equal(await page.locator('#card-can').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('#card-pin-error').count(), 0);
+    assert.ok(!(await calls(page)).some(([cmd]) => cmd === 'card_login'), 'an invalid form is not sent');
+    await screenshot(page, 'ui-card-invalid');
+    await page.locator('#card-can').fill('123456');
+    await page.locator('#card-can-error').waitFor({ state: 'detached' });
+
+    // A wrong PIN: reading, then the tries left, the PIN cleared, the CAN kept.
+    await page.locator('#card-submit').click();
+    await page.locator('#card-busy', { hasText: 'Lecture de la carte… ne la retirez pas' }).waitFor();
+    assert.ok(await page.locator('#card-submit').isDisabled(), 'no second try while the card is read');
+    await page.locator('#card-tries-left', { hasText: '2 essais restants' }).waitFor();
+    assert.match(await page.locator('#card-problem').innerText(), /Code PIN incorrect/);
+    assert.equal(await page.locator('#card-problem').getAttribute('role'), 'alert');
+    assert.equal(await page.locator('#card-pin').inputValue(), '');
+    assert.equal(await page.locator('#card-can').inputValue(), '123456');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'card-pin', 'back to the PIN');
+    await screenshot(page, 'ui-card-wrong-pin');
+
+    // The right PIN: the confirmation.
+    await page.locator('#card-pin').fill('4321');
+    await page.locator('#card-pin').press('Enter');
+    await page.locator('#identity-birth').waitFor();
+    assert.match(await pageText(page), /Identité transmise par France Identité/);
+
+    const sent = await calls(page);
+    assert.ok(!sent.some(([cmd]) => cmd === 'open_fi_login'), 'no provider window for the card');
+    assert.deepEqual(sent.find(([cmd]) => cmd === 'card_readers')[1], {});
+    assert.deepEqual(sent.filter(([cmd]) => cmd === 'card_login').map(([, args]) => args), [
+      { request: { interaction_id: 'int-1', reader: 'Virtual PCD 00 00', can: '123456', pin: '1234' } },
+      { request: { interaction_id: 'int-1', reader: 'Virtual PCD 00 00', can: '123456', pin: '4321' } },
+    ]);
+  });
+});
+
+test('the ID card: a refused card, a blocked PIN unblocked with the PUK, another way to log in', { skip: SKIP }, async () => {
+  await withPage(browser, 'ui-card-unblock', async (page) => {
+    await fakeShell(page, {
+      pending_request: CHOOSE_CARD,
+      choose_fi: CARD_LOGIN,
+      card_readers: readers(['Lecteur A', 'present']),
+      card_login: [
+        { reject: { code: 'card_refused', message: 'Votre carte a expiré : demandez-en une nouvelle en mairie.' } },
+        cardProblem({ problem: 'pin_blocked' }),
+      ],
+      card_unblock: [cardProblem({ problem: 'wrong_puk', tries_left: 2 }), null],
+      card_cancel: { ...CHOOSE_CARD, notice: "La connexion avec France Identité n'a pas abouti : choisissez un autre compte." },
+    });
+    await toCardScreen(page);
+    await page.locator('#card-reader-status', { hasText: 'Carte détectée sur Lecteur A' }).waitFor();
+
+    // The unblocking form on demand, and back.
+    await page.locator('#card-unblock-open').click();
+    await page.locator('#card-puk').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'card-can', 'the focus goes to the form');
+    await page.locator('#card-unblock-close').click();
+    await page.locator('#card-pin').waitFor();
+
+    // The provider refuses the card: its message as it came.
+    await page.locator('#card-can').fill('123456');
+    await page.locator('#card-pin').fill('1234');
+    await page.locator('#card-submit').click();
+    await page.locator('#card-problem', { hasText: 'Votre carte a expiré : demandez-en une nouvelle en mairie.' }).waitFor();
+    assert.equal(await page.locator('#card-tries-left').count(), 0);
+
+    // A blocked PIN: the PUK form.
+    await page.locator('#card-pin').fill('1234');
+    await page.locator('#card-submit').click();
+    await page.locator('#card-puk').waitFor();
+    assert.match(await page.locator('#card-problem').innerText(), /bloqué/);
+    for (const id of ['card-puk', 'card-new-pin', 'card-new-pin-confirm']) {
+      assert.equal(await page.locator(`#${id}`).getAttribute('type'), 'password', id);
+      assert.equal(await page.locator(`#${id}`).getAttribute('inputmode'), 'numeric', id);
+    }
+    assert.equal(await page.locator('#card-can').inputValue(), '123456', 'the CAN stays');
+    await screenshot(page, 'ui-card-pin-blocked');
+
+    // The two new PINs must match.
+    await page.locator('#card-puk').fill('12345678');
+    await page.locator('#card-new-pin').fill('4321');
+    await page.locator('#card-new-pin-confirm').fill('4320');
+    await page.locator('#card-unblock-submit').click();
+    await page.locator('#card-new-pin-confirm-error').waitFor();
+    assert.ok(!(await calls(page)).some(([cmd]) => cmd === 'card_unblock'), 'an invalid form is not sent');
+
+    // A wrong PUK: its tries left, the PUK cleared.
+    await page.locator('#card-new-pin-confirm').fill('4321');
+    await page.locator('#card-unblock-submit').click();
+    await page.locator('#card-tries-left', { hasText: '2 essais restants' }).waitFor();
+    assert.match(await page.locator('#card-problem').innerText(), /Code PUK incorrect/);
+    assert.equal(await page.locator('#card-puk').inputValue(), '');
+
+    // The right PUK: unblocked, back to the login form.
+    await page.locator('#card-puk').fill('87654321');
+    await page.locator('#card-new-pin').fill('4321');
+    await page.locator('#card-new-pin-confirm').fill('4321');
+    await page.locator('#card-unblock-submit').click();
+    await page.locator('#card-unblocked', { hasText: 'Code PIN débloqué : connectez-vous avec votre nouveau code' }).waitFor();
+    assert.equal(await page.locator('#card-puk').count(), 0);
+    assert.equal(await page.locator('#card-pin').inputValue(), '');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'card-pin');
+    await screenshot(page, 'ui-card-unblocked');
+
+    const unblocks = (await calls(page)).filter(([cmd]) => cmd === 'card_unblock').map(([, args]) => args);
+    assert.deepEqual(unblocks, [
+      { request: { reader: 'Lecteur A', can: '123456', puk: '12345678', new_pin: '4321' } },
+      { request: { reader: 'Lecteur A', can: '123456', puk: '87654321', new_pin: '4321' } },
+    ]);
+
+    // Another way to log in: the providers again, with the broker's notice.
+    await page.locator('#card-cancel').click();
+    await page.locator('#fi-notice', { hasText: "n'a pas abouti" }).waitFor();
+    assert.deepEqual((await calls(page)).find(([cmd]) => cmd === 'card_cancel')[1], { interactionId: 'int-1' });
   });
 });
 

@@ -51,10 +51,12 @@ mkdir -p "$CARGO_TARGET_DIR"
 debs=(pkg-config libssl-dev libsqlite3-dev)
 if $builds_app; then
   debs+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
+  # The app's card module links the PC/SC client library (pcsc crate).
+  debs+=(libpcsclite-dev)
 fi
 if [[ "$profile" == test ]]; then
   debs+=(chromium fonts-liberation keyutils)
-  debs+=(pcscd vsmartcard-vpcd opensc libpcsclite-dev)
+  debs+=(pcscd vsmartcard-vpcd opensc)
   debs+=(xvfb xauth webkit2gtk-driver dbus-daemon imagemagick)
 fi
 

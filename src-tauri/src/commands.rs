@@ -5,6 +5,7 @@
 //! [`InteractionView`]; [`Step::Return`] has already been handed to the
 //! browser when it arrives.
 
+use pivot_proto::card_reader::{CardLoginRequest, CardUnblockRequest, ReaderList};
 use pivot_proto::citizen::{
     DeviceView, FraudReportAck, FraudReportRequest, HistoryPage, PreferencesUpdate, PreferencesView,
 };
@@ -184,4 +185,38 @@ pub async fn cancel<R: Runtime>(
 ) -> Result<InteractionView, AppError> {
     crate::close_fi_login(&app);
     state.cancel_login(&interaction_id).await
+}
+
+/// The card readers and their cards (the shell also sends them as the
+/// event `card-readers` at each change).
+#[tauri::command]
+pub async fn card_readers(state: State<'_, AppState>) -> Result<ReaderList, AppError> {
+    state.card_readers().await
+}
+
+/// Logs in at a card provider with the card: the login's next step.
+#[tauri::command]
+pub async fn card_login(
+    state: State<'_, AppState>,
+    request: CardLoginRequest,
+) -> Result<InteractionView, AppError> {
+    state.card_login(request).await
+}
+
+/// Leaves the card provider for another one.
+#[tauri::command]
+pub async fn card_cancel(
+    state: State<'_, AppState>,
+    interaction_id: String,
+) -> Result<InteractionView, AppError> {
+    state.card_cancel(&interaction_id).await
+}
+
+/// Unblocks the card's PIN with its PUK.
+#[tauri::command]
+pub async fn card_unblock(
+    state: State<'_, AppState>,
+    request: CardUnblockRequest,
+) -> Result<(), AppError> {
+    state.card_unblock(request).await
 }

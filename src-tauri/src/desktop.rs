@@ -18,6 +18,31 @@ use crate::state::{AppConfig, AppState, Opener, SANDBOX_CLIENT_ID};
 /// The variable naming a program to open URLs with.
 pub const BROWSER_VAR: &str = "PIVOT_BROWSER";
 
+/// Seconds a card operation may take (default
+/// [`crate::card::login::CARD_TIMEOUT`]), for slow readers.
+pub const CARD_TIMEOUT_VAR: &str = "PIVOT_CARD_TIMEOUT_SECS";
+
+/// The card time-out of `PIVOT_CARD_TIMEOUT_SECS` (1 to 600 seconds).
+///
+/// # Errors
+/// [`AppError::Invalid`] for any other value.
+pub fn card_timeout_from_env(var: Option<String>) -> Result<std::time::Duration, AppError> {
+    match var {
+        None => Ok(crate::card::login::CARD_TIMEOUT),
+        Some(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (1..=600).contains(s))
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "{CARD_TIMEOUT_VAR} invalide ({raw}) : un nombre de secondes entre 1 et 600"
+                ))
+            }),
+    }
+}
+
 /// The broker used when `PIVOT_BROKER_URL` is not set: the local sandbox.
 pub const DEFAULT_BROKER: &str = "http://127.0.0.1:7000/";
 
@@ -125,6 +150,22 @@ mod tests {
         let missing = opener_from_env(Some("/nonexistent/pivot-browser".into()));
         assert_eq!(missing(&url).unwrap_err().code(), "internal");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_card_time_out_is_configurable_within_bounds() {
+        assert_eq!(
+            card_timeout_from_env(None).unwrap(),
+            crate::card::login::CARD_TIMEOUT
+        );
+        assert_eq!(
+            card_timeout_from_env(Some("90".into())).unwrap(),
+            std::time::Duration::from_secs(90)
+        );
+        for bad in ["0", "601", "-3", "dix", ""] {
+            let e = card_timeout_from_env(Some(bad.into())).unwrap_err();
+            assert!(e.to_string().contains(CARD_TIMEOUT_VAR), "{bad}");
+        }
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The one error type of the shell's commands. It crosses to the interface as
-//! `{ "code": "...", "message": "..." }` (see `ui/src/bridge.rs`): `offline`
+//! `{ "code": "...", "message": "..." }` (see `ui/src/bridge.rs`), plus
+//! `card` (a `CardProblem`) for the code `card`: `offline`
 //! and `session_expired` have their own screens there, `interaction_expired`
 //! and `returned_to_service` end a service's login, the message of the
 //! others is shown as is, in French. Internal details never cross.
 
+use pivot_proto::card_auth::CardProblem;
 use serde::ser::SerializeStruct as _;
 use serde::{Serialize, Serializer};
 
@@ -28,6 +30,12 @@ pub enum AppError {
     /// was sent back to the service with it; the broker's message.
     #[error("{0}")]
     ReturnedToService(String),
+    /// The ID card could not be used: what to tell the citizen.
+    #[error("{}", .0.message_fr())]
+    Card(CardProblem),
+    /// The identity provider refused the card, with its message (French).
+    #[error("{0}")]
+    CardRefused(String),
     /// The request itself is wrong (bad argument, hostile link, missing feature).
     #[error("{0}")]
     Invalid(String),
@@ -46,6 +54,8 @@ impl AppError {
             Self::Refused(_) => "refused",
             Self::InteractionExpired(_) => "interaction_expired",
             Self::ReturnedToService(_) => "returned_to_service",
+            Self::Card(_) => "card",
+            Self::CardRefused(_) => "card_refused",
             Self::Invalid(_) => "invalid",
             Self::Internal(_) => "internal",
         }
@@ -65,9 +75,16 @@ impl AppError {
 
 impl Serialize for AppError {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("AppError", 2)?;
+        let card = match self {
+            Self::Card(problem) => Some(problem),
+            _ => None,
+        };
+        let mut s = serializer.serialize_struct("AppError", 2 + usize::from(card.is_some()))?;
         s.serialize_field("code", self.code())?;
         s.serialize_field("message", &self.to_string())?;
+        if let Some(problem) = card {
+            s.serialize_field("card", problem)?;
+        }
         s.end()
     }
 }
@@ -92,6 +109,16 @@ mod tests {
             json!({"code": "refused", "message": "Compte bloqué"})
         );
         assert!(AppError::Offline.to_string().contains("injoignable"));
+    }
+
+    #[test]
+    fn card_problems_carry_their_detail() {
+        let v = serde_json::to_value(AppError::Card(CardProblem::WrongPin { tries_left: 2 })).unwrap();
+        assert_eq!(v["code"], "card");
+        assert_eq!(v["card"], json!({"problem": "wrong_pin", "tries_left": 2}));
+        assert!(v["message"].as_str().unwrap().contains("2 essais"));
+        let v = serde_json::to_value(AppError::CardRefused("Carte expirée".into())).unwrap();
+        assert_eq!(v, json!({"code": "card_refused", "message": "Carte expirée"}));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use pivot_proto::interaction::{InteractionView, Step};
+use pivot_proto::interaction::{LoginMethod, InteractionView, Step};
 use tauri::webview::NewWindowResponse;
 use tauri::{AppHandle, Emitter as _, Manager as _, Runtime, WebviewUrl, WebviewWindowBuilder};
 use url::Url;
@@ -35,9 +35,12 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, view: &InteractionView) -> Result<()
     let Step::FiLogin {
         fi_name,
         authorization_url,
+        method: LoginMethod::Web,
         ..
     } = &view.step
     else {
+        // Another step, or a card provider: the app runs the card login
+        // itself (crate::card::login), no window.
         return Ok(());
     };
     let start = Url::parse(authorization_url)

@@ -3,6 +3,7 @@
 //! secret store, the broker client and the deep links received.
 
 pub mod broker;
+pub mod card;
 pub mod clock;
 pub mod commands;
 pub mod deeplinks;
@@ -14,6 +15,8 @@ pub mod secret_store;
 pub mod signin;
 pub mod state;
 
+#[cfg(test)]
+mod card_tests;
 #[cfg(test)]
 mod command_tests;
 #[cfg(test)]
@@ -74,7 +77,10 @@ pub fn open_fi_login<R: Runtime>(
     view: &InteractionView,
 ) -> Result<(), AppError> {
     match view.step {
-        pivot_proto::interaction::Step::FiLogin { .. } => Err(AppError::not_yet_available(
+        pivot_proto::interaction::Step::FiLogin {
+            method: pivot_proto::interaction::LoginMethod::Web,
+            ..
+        } => Err(AppError::not_yet_available(
             "La connexion chez un fournisseur d'identité sur mobile",
         )),
         _ => Ok(()),
@@ -115,5 +121,9 @@ pub fn run<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::confirm,
             commands::consent,
             commands::cancel,
+            commands::card_readers,
+            commands::card_login,
+            commands::card_cancel,
+            commands::card_unblock,
         ])
 }

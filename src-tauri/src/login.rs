@@ -43,6 +43,9 @@ pub struct CurrentLogin {
     pub redirect_uri: String,
     /// The last view the broker gave.
     pub view: InteractionView,
+    /// At a card provider: the broker callback that leaves it (the
+    /// challenge's `cancel_url`, or a refusal's `return_url`).
+    pub card_exit: Option<String>,
 }
 
 /// Whether `url` is the broker's `callback_url` (same scheme, host and
@@ -116,7 +119,7 @@ impl FiWatch {
 }
 
 /// Where a login's end may send the browser.
-struct Context {
+pub(crate) struct Context {
     broker: Url,
     redirect_uri: String,
 }
@@ -282,7 +285,10 @@ impl AppState {
     }
 
     /// Where `interaction_id` lives, if it is the login in progress.
-    fn current(&self, interaction_id: &str) -> Result<(InteractionAt, Context), AppError> {
+    pub(crate) fn current(
+        &self,
+        interaction_id: &str,
+    ) -> Result<(InteractionAt, Context), AppError> {
         let guard = self.login_lock()?;
         let current = guard
             .as_ref()
@@ -317,6 +323,7 @@ impl AppState {
                         },
                         redirect_uri: context.redirect_uri.clone(),
                         view: view.clone(),
+                        card_exit: None,
                     });
                 }
                 Ok(view)

@@ -11,6 +11,8 @@ use pivot_proto::citizen::{
 use url::Url;
 
 use crate::broker::{BrokerClient, Credentials};
+use crate::card::provider::CardProvider;
+use crate::card::{CardReaders, NoReaders};
 use crate::clock::Clock;
 use crate::deeplinks::DeepLinks;
 use crate::device_key::DeviceKey;
@@ -73,6 +75,9 @@ pub struct AppState {
     links: DeepLinks,
     login: Mutex<Option<CurrentLogin>>,
     opener: Opener,
+    pub(crate) card_readers: Arc<dyn CardReaders>,
+    pub(crate) card_provider: CardProvider,
+    pub(crate) card_timeout: std::time::Duration,
 }
 
 /// Calls the broker with the access token; when it is refused, renews the
@@ -121,6 +126,9 @@ impl AppState {
             twin: TwinClient::new()?,
             login: Mutex::new(None),
             opener: Arc::new(crate::open_browser),
+            card_readers: Arc::new(NoReaders),
+            card_provider: CardProvider::new()?,
+            card_timeout: crate::card::login::CARD_TIMEOUT,
         })
     }
 
@@ -129,6 +137,20 @@ impl AppState {
     #[must_use]
     pub fn with_opener(mut self, opener: Opener) -> Self {
         self.opener = opener;
+        self
+    }
+
+    /// The same state reading ID cards on `readers` (none by default).
+    #[must_use]
+    pub fn with_card_readers(mut self, readers: Arc<dyn CardReaders>) -> Self {
+        self.card_readers = readers;
+        self
+    }
+
+    /// The same state giving a card operation at most `timeout`.
+    #[must_use]
+    pub fn with_card_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.card_timeout = timeout;
         self
     }
 

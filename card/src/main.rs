@@ -248,6 +248,7 @@ impl Reader {
 
 /// `pivot-card pcscd`: see the module's documentation.
 fn run_pcscd(citizen: Option<String>) -> anyhow::Result<()> {
+    let first = citizen.as_deref().map(test_card).transpose()?;
     let pcscd = PrivatePcscd::start()?;
     let mut reader = Reader {
         slot: CardSlot::new(VpcdClient {
@@ -258,8 +259,8 @@ fn run_pcscd(citizen: Option<String>) -> anyhow::Result<()> {
         inserted: None,
         out: BTreeMap::new(),
     };
-    if let Some(citizen) = citizen {
-        reader.insert(&citizen)?;
+    if let Some(first) = first {
+        reader.insert(first.citizen)?;
     }
     println!(
         "{}",

@@ -29,8 +29,8 @@ pub struct AppLinksConfig {
     #[serde(default)]
     pub apple_app_ids: Vec<String>,
     /// Offer "Continuer avec l'application" on the chooser: a
-    /// `pivot://authorize` link, which the desktop app sends to its home
-    /// broker — set it on that broker only.
+    /// `pivot://authorize` link naming this broker (`iss`), which the
+    /// desktop app follows when it trusts this broker.
     #[serde(default)]
     pub desktop_link: bool,
 }

@@ -6,16 +6,38 @@
 //!                                                   insert the card in vpcd's reader
 //! pivot-card certs --out-dir certs [--citizen eric-mercier]
 //!                                                   the sandbox certificates (DER)
+//! pivot-card pcscd [--citizen eric-mercier | --no-card]
+//!                                                   a private pcscd with the card in
+//!                                                   its reader; commands on stdin
 //! ```
+//!
+//! `pcscd` prints one JSON line on stdout once the reader is up:
+//!
+//! ```text
+//! {"card":"eric-mercier","reader":"Virtual PCD 00 00","socket":"/tmp/pivot-pcscd-4242-0/run/pcscd.comm","vpcd_port":41234}
+//! ```
+//!
+//! `PCSCLITE_CSOCK_NAME=<socket>` points a PC/SC client at it. It then
+//! reads one command a line on stdin, each answered by one JSON line:
+//! `insert <citizen>` (takes out the card in the reader, if any, and puts
+//! this citizen's in: `{"card":"<citizen>"}`), `remove` (`{"card":null}`),
+//! `quit`; a bad command gets `{"error":"…"}`. A card taken out and put
+//! back keeps its state (PIN tries). The end of stdin changes nothing: it
+//! runs until `quit` or killed, and pcscd stops with it however it ends.
 
-use std::io::IsTerminal;
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use pivot_card::VirtualCard;
+use pivot_card::issuance::SandboxPki;
+use pivot_card::pcscd::{PrivatePcscd, READER};
 use pivot_card::sandbox::{TEST_CARDS, TestCard, find, sandbox_pki};
-use pivot_card::vpcd::{DEFAULT_PORT, StopHandle, VpcdClient};
+use pivot_card::vpcd::{CardSlot, DEFAULT_PORT, StopHandle, VpcdClient};
 
 #[derive(Parser)]
 #[command(name = "pivot-card", version, about = "Pivot's virtual eID cards")]
@@ -53,6 +75,17 @@ enum Cmd {
         /// Also the card certificate of this sandbox citizen.
         #[arg(long)]
         citizen: Option<String>,
+    },
+    /// Starts a private pcscd (its own mount namespace, free ports) with a
+    /// vpcd reader holding a test card; prints its socket as JSON, then
+    /// takes `insert <citizen>`, `remove` and `quit` on stdin.
+    Pcscd {
+        /// The sandbox citizen whose card is in the reader (see `list`).
+        #[arg(long, default_value = "eric-mercier")]
+        citizen: String,
+        /// Start with an empty reader.
+        #[arg(long, conflicts_with = "citizen")]
+        no_card: bool,
     },
 }
 
@@ -133,6 +166,7 @@ fn main() -> anyhow::Result<()> {
                 println!("{}", path.display());
             }
         }
+        Cmd::Pcscd { citizen, no_card } => run_pcscd((!no_card).then_some(citizen))?,
     }
     Ok(())
 }
@@ -142,4 +176,155 @@ fn test_card(citizen: &str) -> anyhow::Result<&'static TestCard> {
         let known: Vec<_> = TEST_CARDS.iter().map(|c| c.citizen).collect();
         format!("no test card for {citizen:?}; known: {}", known.join(", "))
     })
+}
+
+/// A line of `pivot-card pcscd`'s standard input.
+#[derive(Debug, PartialEq, Eq)]
+enum SlotCommand {
+    Insert(String),
+    Remove,
+    Quit,
+}
+
+impl SlotCommand {
+    fn parse(line: &str) -> Result<Self, String> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["insert", citizen] => Ok(Self::Insert((*citizen).to_owned())),
+            ["remove"] => Ok(Self::Remove),
+            ["quit"] => Ok(Self::Quit),
+            _ => Err(format!(
+                "unknown command {line:?}: insert <citizen>, remove or quit"
+            )),
+        }
+    }
+}
+
+/// The reader of `pivot-card pcscd`: the slot, which citizen's card is in
+/// it, and the cards taken out (kept, with their PIN tries).
+struct Reader {
+    slot: CardSlot,
+    pki: SandboxPki,
+    inserted: Option<&'static str>,
+    out: BTreeMap<&'static str, VirtualCard>,
+}
+
+impl Reader {
+    fn insert(&mut self, citizen: &str) -> anyhow::Result<()> {
+        let test_card = test_card(citizen)?;
+        if self.inserted == Some(test_card.citizen) {
+            return Ok(());
+        }
+        self.remove();
+        let card = match self.out.remove(test_card.citizen) {
+            Some(card) => card,
+            None => test_card
+                .issue(&self.pki)
+                .context("issuing the test card")?,
+        };
+        self.slot.insert(card);
+        self.inserted = Some(test_card.citizen);
+        tracing::info!(
+            citizen = test_card.citizen,
+            card = test_card.card_number,
+            "card inserted"
+        );
+        Ok(())
+    }
+
+    fn remove(&mut self) {
+        if let Some(citizen) = self.inserted.take() {
+            if let Some(card) = self.slot.remove() {
+                self.out.insert(citizen, card);
+            }
+            tracing::info!(citizen, "card removed");
+        }
+    }
+
+    fn state(&self) -> serde_json::Value {
+        serde_json::json!({ "card": self.inserted })
+    }
+}
+
+/// `pivot-card pcscd`: see the module's documentation.
+fn run_pcscd(citizen: Option<String>) -> anyhow::Result<()> {
+    let first = citizen.as_deref().map(test_card).transpose()?;
+    let pcscd = PrivatePcscd::start()?;
+    let mut reader = Reader {
+        slot: CardSlot::new(VpcdClient {
+            retry: Duration::from_millis(100),
+            ..pcscd.vpcd()
+        }),
+        pki: sandbox_pki()?,
+        inserted: None,
+        out: BTreeMap::new(),
+    };
+    if let Some(first) = first {
+        reader.insert(first.citizen)?;
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "socket": pcscd.socket(),
+            "reader": READER,
+            "vpcd_port": pcscd.vpcd_port(),
+            "card": reader.inserted,
+        })
+    );
+    let (tx, commands) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        match commands.recv_timeout(Duration::from_millis(500)) {
+            Ok(line) if line.trim().is_empty() => {}
+            Ok(line) => {
+                let answer = match SlotCommand::parse(&line) {
+                    Ok(SlotCommand::Quit) => break,
+                    Ok(SlotCommand::Remove) => {
+                        reader.remove();
+                        reader.state()
+                    }
+                    Ok(SlotCommand::Insert(citizen)) => match reader.insert(&citizen) {
+                        Ok(()) => reader.state(),
+                        Err(e) => serde_json::json!({ "error": format!("{e:#}") }),
+                    },
+                    Err(e) => serde_json::json!({ "error": e }),
+                };
+                println!("{answer}");
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                anyhow::ensure!(!pcscd.has_exited(), "pcscd stopped");
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                // No more commands: serve until killed or pcscd stops.
+                pcscd.wait_exit();
+                anyhow::bail!("pcscd stopped");
+            }
+        }
+    }
+    reader.remove();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slot_commands() {
+        assert_eq!(
+            SlotCommand::parse("insert carmen-garcia"),
+            Ok(SlotCommand::Insert("carmen-garcia".into()))
+        );
+        assert_eq!(SlotCommand::parse("  remove "), Ok(SlotCommand::Remove));
+        assert_eq!(SlotCommand::parse("quit"), Ok(SlotCommand::Quit));
+        for bad in ["insert", "insert a b", "eject", "remove now"] {
+            assert!(SlotCommand::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

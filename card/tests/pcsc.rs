@@ -1,39 +1,36 @@
-//! The virtual card through the real PC/SC stack: pcscd with vsmartcard's
-//! vpcd driver, the card connected to it over TCP, and two independent
-//! clients: OpenSC's `opensc-tool` and the `pcsc` crate.
+//! The virtual card through the real PC/SC stack: a private pcscd
+//! (`pivot_card::pcscd`) with vsmartcard's vpcd driver, the card connected
+//! to it over TCP, and two independent clients: OpenSC's `opensc-tool` and
+//! the `pcsc` crate.
 //!
 //! Needs the Debian packages `pcscd`, `vsmartcard-vpcd`, `opensc` and
-//! `libpcsclite-dev` (`scripts/setup.sh test` installs them). Without them
+//! `libpcsclite-dev` (`scripts/setup.sh test` installs them), and
+//! `unshare --mount` (root or unprivileged user namespaces). Without them
 //! the test fails, it does not skip.
 //!
-//! pcsc-lite 1.9's daemon always binds `/run/pcscd/pcscd.comm`; to run
-//! beside any other pcscd, the test starts its own in a private mount
-//! namespace (`unshare`) where a temporary directory is bind-mounted on
-//! `/run/pcscd`, and points clients at it with `PCSCLITE_CSOCK_NAME`
-//! (honoured by the client library). Its vpcd reader listens on free ports.
+//! The `pcsc` crate reads `PCSCLITE_CSOCK_NAME` when it first connects, so
+//! its client runs as a child process of this test binary with the variable
+//! set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use pivot_card::client::CardClient;
+use pivot_card::client::{CardClient, PinStatus};
 use pivot_card::entropy::OsEntropy;
 use pivot_card::pace::terminal::PaceChannel;
+use pivot_card::pcscd::{PrivatePcscd, READER, SOCKET_VAR};
 use pivot_card::pin::{Can, Pin};
 use pivot_card::sandbox::{find, sandbox_pki};
 use pivot_card::transport::CardTransport;
 use pivot_card::verify::verify;
-use pivot_card::vpcd::{StopHandle, VpcdClient};
+use pivot_card::vpcd::{CardSlot, VpcdClient};
 use time::macros::datetime;
 
-const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
-const READER: &str = "Virtual PCD 00 00";
 const SELECT: &str = "00:A4:04:0C:07:F0:50:49:56:4F:54:01";
 /// Set for the inner test run as a child process, with the socket path.
 const INNER: &str = "PIVOT_CARD_PCSC_SOCKET";
@@ -44,145 +41,24 @@ fn pause() {
     thread::sleep(Duration::from_millis(100));
 }
 
-/// pcscd in its own mount namespace, killed on drop.
-struct Pcscd {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Pcscd {
-    fn socket(&self) -> PathBuf {
-        self.dir.join("run/pcscd.comm")
-    }
-
-    fn start() -> Self {
-        for tool in ["pcscd", "opensc-tool", "unshare"] {
-            assert!(
-                Command::new("sh")
-                    .args(["-c", &format!("command -v {tool}")])
-                    .stdout(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success()),
-                "{tool} is missing: run scripts/setup.sh test (Debian pcscd, vsmartcard-vpcd, opensc)"
-            );
-        }
-        assert!(
-            Path::new(VPCD_DRIVER).exists(),
-            "{VPCD_DRIVER} is missing: install the Debian package vsmartcard-vpcd"
-        );
-        let port = free_port_pair();
-        let dir =
-            std::env::temp_dir().join(format!("pivot-card-pcsc-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(dir.join("conf")).unwrap();
-        std::fs::create_dir_all(dir.join("run")).unwrap();
-        std::fs::write(
-            dir.join("conf/vpcd"),
-            format!(
-                "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{port:04X}\n\
-                 LIBPATH {VPCD_DRIVER}\nCHANNELID 0x{port:04X}\n"
-            ),
-        )
-        .unwrap();
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-        let mut unshare = Command::new("unshare");
-        if !root {
-            unshare.args(["--user", "--map-root-user"]);
-        }
-        // Inside the namespace: a /run/pcscd to mount on (on a tmpfs /run
-        // when it cannot be created), our directory bound there, then pcscd.
-        let script = r#"
-            mkdir -p /run/pcscd 2>/dev/null || { mount -t tmpfs none /run && mkdir -p /run/pcscd; } || exit 97
-            mount --bind "$0/run" /run/pcscd || exit 98
-            exec pcscd --foreground --info --config "$0/conf"
-        "#;
-        let mut child = unshare
-            .args([
-                "--mount",
-                "--propagation",
-                "private",
-                "--",
-                "sh",
-                "-c",
-                script,
-            ])
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("unshare");
-        // Wait for "daemon ready" on its log.
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        for stream in [
-            Box::new(stdout) as Box<dyn std::io::Read + Send>,
-            Box::new(stderr),
-        ] {
-            let tx = tx.clone();
-            thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        drop(tx);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut log = Vec::new();
-        loop {
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) => {
-                    let ready = line.contains("daemon ready");
-                    log.push(line);
-                    if ready {
-                        break;
-                    }
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    let status = child.wait().ok();
-                    panic!(
-                        "pcscd did not start in its own mount namespace (exit {status:?}); \
-                         this needs unshare --mount (root, or unprivileged user namespaces). Log:\n{}",
-                        log.join("\n")
-                    );
-                }
-            }
-        }
-        // Keep draining the log so that pcscd never blocks on a full pipe.
-        thread::spawn(move || for _ in rx {});
-        Self { child, dir, port }
-    }
-
-    fn opensc(&self, args: &[&str]) -> Output {
+fn start() -> PrivatePcscd {
+    // opensc-tool is this test's own client; the library needs the rest.
+    assert!(
         Command::new("opensc-tool")
-            .args(args)
-            .env("PCSCLITE_CSOCK_NAME", self.socket())
+            .arg("--version")
             .output()
-            .expect("opensc-tool")
-    }
+            .is_ok(),
+        "opensc-tool is missing: install the Debian package opensc"
+    );
+    PrivatePcscd::start().unwrap_or_else(|e| panic!("{e}"))
 }
 
-impl Drop for Pcscd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A port p with p and p + 1 free (vpcd's two slots).
-fn free_port_pair() -> u16 {
-    loop {
-        let first = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = first.local_addr().unwrap().port();
-        if port < u16::MAX && TcpListener::bind(("0.0.0.0", port + 1)).is_ok() {
-            return port;
-        }
-    }
+fn opensc(socket: &Path, args: &[&str]) -> Output {
+    Command::new("opensc-tool")
+        .args(args)
+        .env(SOCKET_VAR, socket)
+        .output()
+        .expect("opensc-tool")
 }
 
 fn text(o: &Output) -> String {
@@ -193,66 +69,87 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// Waits until `opensc-tool -l` shows the reader with a card (`true`) or
+/// without one (`false`).
+fn wait_for_card(socket: &Path, present: bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let listed = text(&opensc(socket, &["-l"]));
+        let with_card = listed
+            .lines()
+            .any(|l| l.contains(READER) && l.contains("Yes"));
+        if listed.contains(READER) && with_card == present {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "card never {}:\n{listed}",
+            if present { "present" } else { "absent" }
+        );
+        pause();
+    }
+}
+
+/// Runs [`pcsc_crate_client`] in a child process pointed at `pcscd`, for
+/// the card of `citizen`.
+fn pcsc_client(pcscd: &PrivatePcscd, citizen: &str) {
+    let inner = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "pcsc_crate_client", "--ignored", "--nocapture"])
+        .env(INNER, citizen)
+        .env(SOCKET_VAR, pcscd.socket())
+        .output()
+        .unwrap();
+    assert!(
+        inner.status.success(),
+        "pcsc crate client failed:\n{}",
+        text(&inner)
+    );
+    assert!(text(&inner).contains("1 passed"), "{}", text(&inner));
+}
+
 #[test]
 fn virtual_card_through_pcscd_and_vpcd() {
     // Given pcscd with a vpcd reader,
-    let pcscd = Pcscd::start();
-    let listed = text(&pcscd.opensc(&["-l"]));
+    let pcscd = start();
+    let listed = text(&opensc(&pcscd.socket(), &["-l"]));
     assert!(listed.contains(READER), "reader not listed:\n{listed}");
 
     // and Eric's card connected to it,
-    let stop = StopHandle::new();
-    let card_thread = {
-        let stop = stop.clone();
-        let client = VpcdClient {
-            retry: Duration::from_millis(50),
-            ..VpcdClient::local(pcscd.port)
-        };
-        thread::spawn(move || {
-            let mut card = find("eric-mercier")
-                .unwrap()
-                .issue(&sandbox_pki().unwrap())
-                .unwrap();
-            client.run(&mut card, &stop);
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let listed = text(&pcscd.opensc(&["-l"]));
-        if listed
-            .lines()
-            .any(|l| l.contains(READER) && l.contains("Yes"))
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "card never present:\n{listed}");
-        pause();
-    }
+    let mut slot = CardSlot::new(VpcdClient {
+        retry: Duration::from_millis(50),
+        ..pcscd.vpcd()
+    });
+    let pki = sandbox_pki().unwrap();
+    slot.insert(find("eric-mercier").unwrap().issue(&pki).unwrap());
+    wait_for_card(&pcscd.socket(), true);
 
     // When OpenSC reads the ATR and sends the applet's commands,
-    let atr = text(&pcscd.opensc(&["-r", "0", "-a"]));
+    let atr = text(&opensc(&pcscd.socket(), &["-r", "0", "-a"]));
     assert!(
         atr.contains("3b:8a:80:01:50:49:56:4f:54:20:65:49:44:31:26"),
         "{atr}"
     );
-    let out = pcscd.opensc(&[
-        "-r",
-        "0",
-        "-s",
-        SELECT,
-        "-s",
-        "00:B0:00:00:10", // no file selected yet: 69 85
-        "-s",
-        "00:A4:02:0C:02:01:01",
-        "-s",
-        "00:B0:00:00:00", // EF.Identity without PACE: 69 82
-        "-s",
-        "00:20:00:81:04:31:32:33:34", // the PIN without PACE: 69 82
-        "-s",
-        "00:A4:02:0C:02:01:1C",
-        "-s",
-        "00:B0:00:00:00", // EF.CardAccess, open to all
-    ]);
+    let out = opensc(
+        &pcscd.socket(),
+        &[
+            "-r",
+            "0",
+            "-s",
+            SELECT,
+            "-s",
+            "00:B0:00:00:10", // no file selected yet: 69 85
+            "-s",
+            "00:A4:02:0C:02:01:01",
+            "-s",
+            "00:B0:00:00:00", // EF.Identity without PACE: 69 82
+            "-s",
+            "00:20:00:81:04:31:32:33:34", // the PIN without PACE: 69 82
+            "-s",
+            "00:A4:02:0C:02:01:1C",
+            "-s",
+            "00:B0:00:00:00", // EF.CardAccess, open to all
+        ],
+    );
     let out = text(&out);
 
     // then it answers each as specified.
@@ -279,21 +176,77 @@ fn virtual_card_through_pcscd_and_vpcd() {
     // And the pcsc crate, in a child process pointed at this pcscd, opens
     // a PACE channel with the CAN and gets a challenge signed that the
     // verifier accepts.
-    let inner = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "pcsc_crate_client", "--ignored", "--nocapture"])
-        .env(INNER, pcscd.socket())
-        .env("PCSCLITE_CSOCK_NAME", pcscd.socket())
-        .output()
-        .unwrap();
-    assert!(
-        inner.status.success(),
-        "pcsc crate client failed:\n{}",
-        text(&inner)
-    );
-    assert!(text(&inner).contains("1 passed"), "{}", text(&inner));
+    pcsc_client(&pcscd, "eric-mercier");
 
-    stop.stop();
-    card_thread.join().unwrap();
+    // When the card is taken out, the reader is empty;
+    let eric = slot.remove().unwrap();
+    assert_eq!(eric.pin_tries(), 3);
+    wait_for_card(&pcscd.socket(), false);
+
+    // when Carmen's card goes in, it is hers that answers: PACE with her
+    // card access number, and her PIN is blocked.
+    slot.insert(find("carmen-garcia").unwrap().issue(&pki).unwrap());
+    wait_for_card(&pcscd.socket(), true);
+    pcsc_client(&pcscd, "carmen-garcia");
+}
+
+/// `pivot-card pcscd`: its socket line, then cards put in, swapped and
+/// taken out through commands on its standard input, then `quit`.
+#[test]
+fn pcscd_command_swaps_cards() {
+    // Given `pivot-card pcscd --no-card`,
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pivot-card"))
+        .args(["pcscd", "--no-card"])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut read_json = || {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        serde_json::from_str::<serde_json::Value>(&line)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
+    };
+    let ready = read_json();
+    assert_eq!(ready["reader"], READER);
+    assert_eq!(ready["card"], serde_json::Value::Null);
+    let socket = PathBuf::from(ready["socket"].as_str().unwrap());
+    let dir = socket.parent().unwrap().parent().unwrap().to_owned();
+
+    // its reader is empty;
+    wait_for_card(&socket, false);
+
+    // when a card is put in, the reader has it, with the applet's ATR;
+    let mut command = |line: &str| {
+        writeln!(stdin, "{line}").unwrap();
+        read_json()
+    };
+    let answer = command("insert marie-helene-de-la-fontaine-eloise");
+    assert_eq!(answer["card"], "marie-helene-de-la-fontaine-eloise");
+    wait_for_card(&socket, true);
+    let atr = text(&opensc(&socket, &["-r", "0", "-a"]));
+    assert!(atr.contains("3b:8a:80:01:50:49:56:4f:54"), "{atr}");
+
+    // another card takes its place; an unknown citizen's is refused;
+    assert_eq!(command("insert eric-mercier")["card"], "eric-mercier");
+    let refused = command("insert nobody");
+    assert!(
+        refused["error"].as_str().unwrap().contains("no test card"),
+        "{refused}"
+    );
+    wait_for_card(&socket, true);
+
+    // taken out, the reader is empty again;
+    assert_eq!(command("remove")["card"], serde_json::Value::Null);
+    wait_for_card(&socket, false);
+
+    // and `quit` stops pcscd and removes its directory.
+    writeln!(stdin, "quit").unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(!dir.exists(), "{} left behind", dir.display());
 }
 
 /// A [`CardTransport`] over the `pcsc` crate, as the app will have.
@@ -311,10 +264,8 @@ impl CardTransport for PcscCard {
 #[test]
 #[ignore = "run by virtual_card_through_pcscd_and_vpcd inside its PC/SC stack"]
 fn pcsc_crate_client() {
-    assert!(
-        std::env::var_os(INNER).is_some(),
-        "run through virtual_card_through_pcscd_and_vpcd"
-    );
+    let citizen = std::env::var(INNER).expect("run through virtual_card_through_pcscd_and_vpcd");
+    let test_card = find(&citizen).unwrap();
     let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
     let readers: Vec<_> = ctx
         .list_readers_owned()
@@ -326,12 +277,16 @@ fn pcsc_crate_client() {
     let card = ctx
         .connect(reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
         .unwrap();
-    let can = Can::parse(b"123456").unwrap();
+    let can = Can::parse(test_card.can.as_bytes()).unwrap();
     let channel = PaceChannel::establish(PcscCard(card), &can, &mut OsEntropy).unwrap();
     let mut client = CardClient::new(channel);
+    if test_card.pin_blocked {
+        assert_eq!(client.pin_status().unwrap(), PinStatus::Blocked);
+        return;
+    }
     let challenge = b"challenge from the FI, 32 bytes!";
     let answer = client
-        .authenticate(&Pin::parse(b"1234").unwrap(), challenge)
+        .authenticate(&Pin::parse(test_card.pin.as_bytes()).unwrap(), challenge)
         .unwrap();
     let pki = sandbox_pki().unwrap();
     let verified = verify(
@@ -340,5 +295,5 @@ fn pcsc_crate_client() {
         datetime!(2026-11-23 12:00 UTC),
     )
     .unwrap();
-    assert_eq!(verified.holder.family_name, "MERCIER");
+    assert_eq!(verified.holder.family_name, test_card.family_name);
 }

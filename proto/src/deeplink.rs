@@ -2,9 +2,13 @@
 //!
 //! Three forms are accepted:
 //!
-//! 1. `pivot://authorize?<authorization request>`: a service starts a login
-//!    through the app on a desktop (custom scheme). It goes to the app's home
-//!    broker, the first valid entry of the allowed origins.
+//! 1. `pivot://authorize?<authorization request>[&iss=<issuer>]`: a service
+//!    starts a login through the app on a desktop (custom scheme). With
+//!    `iss` — the broker's issuer identifier, as in OpenID Connect's login
+//!    initiated by a third party (Core §4) — it goes to that broker, whose
+//!    origin must be one of the allowed origins (a broker's chooser always
+//!    names itself, so that a FranceConnect+ login reaches FranceConnect+);
+//!    without, to the app's home broker, the first valid allowed origin.
 //! 2. `https://<broker>/api/v2/authorize?<authorization request>`: the same
 //!    on mobile (app link), where `<broker>` is one of the allowed origins.
 //!    Plain `http` is accepted only for a loopback IP address (the sandbox).
@@ -28,6 +32,8 @@ mod error;
 mod query;
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
 use url::{Host, Position, Url, form_urlencoded};
 
 pub use error::DeepLinkError;
@@ -59,6 +65,25 @@ pub const CALLBACK_URI: &str = "pivot://callback";
 
 /// Every parameter a `pivot://callback` link may carry.
 pub const CALLBACK_PARAMS: &[&str] = &["code", "state", "iss", "error", "error_description"];
+
+/// Every parameter a `pivot://authorize` link may carry: the authorization
+/// request's ([`AUTHORIZE_PARAMS`]) and `iss`, the broker to send it to.
+pub const CUSTOM_AUTHORIZE_PARAMS: &[&str] = &[
+    "client_id",
+    "response_type",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "acr_values",
+    "prompt",
+    "claims",
+    "idp_hint",
+    "ui_locales",
+    "code_challenge",
+    "code_challenge_method",
+    "iss",
+];
 
 /// A link the app accepted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,7 +208,8 @@ fn optional<'a>(name: &'static str, value: &'a Option<String>) -> Option<(&'stat
 /// Parses and validates a deep link. `allowed_origins` are the brokers the
 /// app trusts (e.g. `https://fc.example.gouv.fr`); the first one that is an
 /// `https` origin, or `http` on a loopback IP address, is the home broker
-/// where `pivot://authorize` requests go. Invalid entries never match.
+/// where `pivot://authorize` requests without `iss` go. Invalid entries
+/// never match.
 pub fn parse(link: &str, allowed_origins: &[Url]) -> Result<DeepLink, DeepLinkError> {
     if link.len() > MAX_LINK_LEN {
         return Err(DeepLinkError::TooLong);
@@ -225,11 +251,16 @@ pub fn parse(link: &str, allowed_origins: &[Url]) -> Result<DeepLink, DeepLinkEr
     if host == CALLBACK_HOST {
         return callback(query, allowed_origins).map(DeepLink::Callback);
     }
-    let broker = allowed_origins
-        .iter()
-        .find(|origin| is_broker_origin(origin))
-        .ok_or(DeepLinkError::NoBroker)?;
-    authorize(query, origin_url(broker)).map(|a| DeepLink::Authorize(Box::new(a)))
+    let mut pairs = parse_query(query, CUSTOM_AUTHORIZE_PARAMS)?;
+    let broker = match pairs.remove("iss") {
+        Some(iss) => origin_url(&check_issuer(&iss, allowed_origins)?),
+        None => allowed_origins
+            .iter()
+            .find(|origin| is_broker_origin(origin))
+            .map(origin_url)
+            .ok_or(DeepLinkError::NoBroker)?,
+    };
+    authorize(pairs, broker).map(|a| DeepLink::Authorize(Box::new(a)))
 }
 
 /// Form 2: `http(s)://<allowed origin>/api/v2/authorize?…`.
@@ -247,7 +278,8 @@ fn app_link(url: &Url, query: &str, allowed: &[Url]) -> Result<DeepLink, DeepLin
     if url.path() != AUTHORIZE_PATH {
         return Err(DeepLinkError::UnexpectedPath(shown(url.path())));
     }
-    authorize(query, origin_url(url)).map(|a| DeepLink::Authorize(Box::new(a)))
+    let pairs = parse_query(query, AUTHORIZE_PARAMS)?;
+    authorize(pairs, origin_url(url)).map(|a| DeepLink::Authorize(Box::new(a)))
 }
 
 /// The loosest platform rules: the app checks the form of the request, the
@@ -262,9 +294,11 @@ fn any_platform() -> AuthorizeRules {
     }
 }
 
-/// The authorization request of forms 1 and 2.
-fn authorize(query: &str, broker_origin: Url) -> Result<AppAuthorize, DeepLinkError> {
-    let pairs = parse_query(query, AUTHORIZE_PARAMS)?;
+/// The authorization request of forms 1 and 2, from its parameters.
+fn authorize(
+    pairs: BTreeMap<&'static str, String>,
+    broker_origin: Url,
+) -> Result<AppAuthorize, DeepLinkError> {
     let params =
         AuthorizeParams::from_pairs(pairs.into_iter().map(|(name, v)| (name.to_owned(), v)));
     params.client_id().map_err(param_error)?;
@@ -350,8 +384,8 @@ fn is_error_code(error: &str) -> bool {
 }
 
 /// `iss`: an issuer URL (no query, fragment or credentials) on an allowed
-/// broker origin.
-fn check_issuer(iss: &str, allowed: &[Url]) -> Result<(), DeepLinkError> {
+/// broker origin; that URL.
+fn check_issuer(iss: &str, allowed: &[Url]) -> Result<Url, DeepLinkError> {
     let url = Url::parse(iss)
         .ok()
         .filter(|u| is_valid_redirect_uri(iss) && u.query().is_none())
@@ -362,7 +396,7 @@ fn check_issuer(iss: &str, allowed: &[Url]) -> Result<(), DeepLinkError> {
         .iter()
         .any(|a| is_broker_origin(a) && a.origin() == origin)
     {
-        Ok(())
+        Ok(url)
     } else {
         Err(DeepLinkError::UntrustedIssuer(shown(iss)))
     }

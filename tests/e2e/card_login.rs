@@ -11,6 +11,7 @@
 use anyhow::{Context, Result, bail};
 use pivot_proto::{
     card_auth::{CardAuthErrorCode, CardProblem},
+    deeplink::{DeepLink, parse},
     eidas::Eidas,
     interaction::{FiCallback, InteractionView, LoginMethod, Step},
 };
@@ -26,23 +27,49 @@ use url::Url;
 const SERVICE: &str = "procuration";
 const FI: &str = "france-identite";
 
-/// The browser clicks the service's FranceConnect+ button; the request it
-/// is sent with becomes the app's (the high platform's chooser offers no
-/// `pivot://` link: the app is the low platform's client).
-async fn request_for_app(sb: &TestSandbox, browser: &Browser) -> Result<Vec<(String, String)>> {
+/// The browser clicks the service's FranceConnect+ button, then the high
+/// platform's chooser offers the request to the app: a `pivot://authorize`
+/// link naming FranceConnect+, which an app trusting both platforms sends
+/// there (its home broker is FranceConnect's). Returns the request and the
+/// broker it goes to.
+async fn request_for_app(
+    sb: &TestSandbox,
+    browser: &Browser,
+) -> Result<(Vec<(String, String)>, Url)> {
     let service = sb.service(SERVICE);
     assert_eq!(service.platform, "high");
     let home = browser.get(&format!("{}/", service.url)).await?;
     let form = home.form("form[action='/login']")?;
-    let to_broker = browser.submit(&form).await?;
-    let location = to_broker
-        .location()
-        .context("the service redirects to the broker")?;
-    assert!(
-        location.as_str().starts_with(&sb.high("/api/v2/authorize")),
-        "{location}"
+    let chooser = browser
+        .follow(browser.submit(&form).await?)
+        .await?
+        .into_last();
+    assert_eq!(
+        Stage::of(sb, &chooser),
+        Stage::Chooser,
+        "{}",
+        chooser.summary()
     );
-    Ok(location.query_pairs().into_owned().collect())
+    assert!(
+        chooser.url.as_str().starts_with(&sb.high("/")),
+        "{}",
+        chooser.url
+    );
+    let link = chooser
+        .attr("#app-link", "href")
+        .context("FranceConnect+'s chooser offers the app")?;
+    let low = Url::parse(&sb.sb.broker_url)?;
+    let high = Url::parse(&sb.sb.high.url)?;
+    let DeepLink::Authorize(req) = parse(&link, &[low, high.clone()])? else {
+        bail!("not an authorization link: {link}");
+    };
+    assert_eq!(req.broker_origin.origin(), high.origin(), "{link}");
+    let pairs = req
+        .to_pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    Ok((pairs, req.broker_origin))
 }
 
 fn step_name(v: &InteractionView) -> String {
@@ -55,12 +82,12 @@ async fn at_card_step(
     sb: &TestSandbox,
     browser: &Browser,
 ) -> Result<(AppClient, InteractionView, String, String)> {
-    let pairs = request_for_app(sb, browser).await?;
+    let (pairs, broker) = request_for_app(sb, browser).await?;
     let pairs: Vec<(&str, &str)> = pairs
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let app = AppClient::new(&Url::parse(&sb.sb.high.url)?)?;
+    let app = AppClient::new(&broker)?;
     let v = ok(app.start(&pairs).await?)?;
     assert_eq!(v.level, Eidas::Eidas3);
     let Step::ChooseFi {
@@ -275,7 +302,7 @@ async fn the_provider_refuses_an_expired_card_and_another_cards_signature() -> R
 async fn a_browser_at_the_card_provider_is_sent_back_to_choose_the_app() -> Result<()> {
     let sb = TestSandbox::start().await?;
     let browser = sb.browser();
-    let pairs = request_for_app(&sb, &browser).await?;
+    let (pairs, _) = request_for_app(&sb, &browser).await?;
     let url = Url::parse_with_params(&sb.high("/api/v2/authorize"), &pairs)?;
     let chooser = browser
         .follow(browser.get(url.as_str()).await?)
@@ -323,5 +350,10 @@ async fn a_browser_at_the_card_provider_is_sent_back_to_choose_the_app() -> Resu
         "{}",
         chooser.summary()
     );
+    // with « Continuer avec l'application », as the provider's page said.
+    let link = chooser
+        .attr("#app-link", "href")
+        .context("the app's link")?;
+    assert!(link.starts_with("pivot://authorize?"), "{link}");
     Ok(())
 }

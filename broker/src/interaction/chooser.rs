@@ -151,7 +151,7 @@ pub async fn chooser(
         .app_links
         .as_ref()
         .filter(|l| l.desktop_link)
-        .map(|_| app_link(&i.request));
+        .map(|_| app_link(&i.request, &s.cfg.issuer));
     let unavailable = q
         .unavailable
         .and_then(|u| s.fis.get(&u).map(|f| f.name.clone()));
@@ -173,10 +173,12 @@ pub async fn chooser(
     Ok(html.into_response())
 }
 
-/// The request as a `pivot://authorize` link for the desktop app.
-fn app_link(req: &pivot_proto::oauth::AuthorizeRequest) -> String {
+/// The request as a `pivot://authorize` link for the desktop app, naming
+/// this broker (`iss`) so that the app sends it here.
+fn app_link(req: &pivot_proto::oauth::AuthorizeRequest, issuer: &str) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(req.to_pairs())
+        .append_pair("iss", issuer)
         .finish();
     format!(
         "{}://{}?{query}",

@@ -397,7 +397,8 @@ fn app_scopes() -> Vec<String> {
 }
 
 /// The sandbox app's mobile identities (demo values: no real app is signed
-/// with them).
+/// with them), and "Continuer avec l'application" on both choosers: the
+/// app runs the logins of FranceConnect+ (the ID card) too.
 fn sandbox_app_links() -> crate::applinks::AppLinksConfig {
     crate::applinks::AppLinksConfig {
         android_package: Some("fr.gouv.pivot.sandbox".into()),
@@ -405,7 +406,7 @@ fn sandbox_app_links() -> crate::applinks::AppLinksConfig {
             "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5".into(),
         ],
         apple_app_ids: vec!["SANDBOX01.fr.gouv.pivot.sandbox".into()],
-        desktop_link: false,
+        desktop_link: true,
     }
 }
 
@@ -553,17 +554,13 @@ impl Sandbox {
             },
             smtp: smtp.local_addr(),
         };
-        let mut low_cfg = broker_config(
+        let low_cfg = broker_config(
             &common,
             &low_l,
             PlatformConfig::default(),
             opts.data_dir.clone(),
             BROKER_AT_FI,
         )?;
-        // The app's home broker (its client is registered there).
-        if let Some(links) = &mut low_cfg.app_links {
-            links.desktop_link = true;
-        }
         let high_cfg = broker_config(
             &common,
             &high_l,

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use crate::{
     citizen::DeviceKey,
     harness::{
-        BASIC, CLOSED_FI, CLOSED_FI_NAME, Harness, REDIRECT_URI, Reply, STATE, authorize_params,
-        form, login, query_of, secret_of,
+        BASIC, CLOSED_FI, CLOSED_FI_NAME, Harness, ISSUER, REDIRECT_URI, Reply, STATE,
+        authorize_params, form, login, query_of, secret_of,
     },
 };
 
@@ -440,13 +440,29 @@ async fn the_chooser_offers_the_same_request_to_the_desktop_app() {
         .replace("&quot;", "\"")
         .replace("&#x27;", "'")
         .replace("&amp;", "&");
-    // The app accepts it and asks for the same thing.
+    // It names this broker, so that an app whose home is another broker
+    // (FranceConnect beside FranceConnect+) sends it here, and one that
+    // does not trust this broker refuses it.
+    assert!(
+        link.starts_with("pivot://authorize?")
+            && link.ends_with(&format!("&iss={}", urlencode(ISSUER))),
+        "{link}"
+    );
+    let home = url::Url::parse("http://127.0.0.1:7100").unwrap();
     let origin = url::Url::parse(ORIGIN).unwrap();
+    assert_eq!(
+        pivot_proto::deeplink::parse(&link, std::slice::from_ref(&home)),
+        Err(pivot_proto::deeplink::DeepLinkError::UntrustedIssuer(
+            ISSUER.into()
+        ))
+    );
+    // The app accepts it and asks this broker for the same thing.
     let pivot_proto::deeplink::DeepLink::Authorize(req) =
-        pivot_proto::deeplink::parse(&link, &[origin]).unwrap()
+        pivot_proto::deeplink::parse(&link, &[home, origin]).unwrap()
     else {
         panic!("not an authorization link: {link}")
     };
+    assert_eq!(req.broker_origin.as_str(), format!("{ORIGIN}/"));
     assert_eq!(req.client_id, BASIC);
     assert_eq!(req.redirect_uri, REDIRECT_URI);
     assert_eq!(req.state, STATE);
@@ -454,4 +470,8 @@ async fn the_chooser_offers_the_same_request_to_the_desktop_app() {
     let pairs = req.to_pairs();
     let r = start_with(&h, &key, &pairs).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+}
+
+fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }

@@ -38,8 +38,8 @@ impl VpcdClient {
                 Ok(stream) => {
                     tracing::info!(host = %self.host, port = self.port, "connected to vpcd: card inserted");
                     match serve(stream, card, stop) {
+                        _ if stop.is_stopped() => tracing::info!("card taken out"),
                         Ok(()) => tracing::info!("vpcd closed the connection: card removed"),
-                        Err(e) if stop.is_stopped() => tracing::debug!(%e, "stopped"),
                         Err(e) => tracing::warn!(%e, "vpcd connection failed"),
                     }
                 }

@@ -155,6 +155,71 @@ fn home_broker_is_first_usable_origin() {
 }
 
 #[test]
+fn custom_scheme_authorize_goes_to_the_broker_it_names() {
+    // The sandbox's FranceConnect+ is another origin than the home broker.
+    let high = "http://127.0.0.1:7001";
+    let allowed = [
+        Url::parse(BROKER).unwrap(),
+        Url::parse(SANDBOX).unwrap(),
+        Url::parse(high).unwrap(),
+    ];
+    let named = |iss: &str| parse(&custom(&with("iss", iss)), &allowed);
+    let Ok(DeepLink::Authorize(a)) = named(&format!("{high}/api/v2")) else {
+        panic!("refused");
+    };
+    assert_eq!(a.broker_origin.as_str(), "http://127.0.0.1:7001/");
+    // The rest of the request is the same as without `iss`.
+    let home = authorize_ok(&custom(&base()));
+    assert_eq!(
+        AppAuthorize {
+            broker_origin: home.broker_origin.clone(),
+            ..*a
+        },
+        home
+    );
+    // Naming the home broker is the same as naming none.
+    assert_eq!(named(ISS), Ok(DeepLink::Authorize(Box::new(home.clone()))));
+    // A broker the app does not trust, or not an issuer URL, is refused.
+    for (iss, error) in [
+        (
+            "http://127.0.0.1:7002/api/v2",
+            DeepLinkError::UntrustedIssuer("http://127.0.0.1:7002/api/v2".into()),
+        ),
+        (
+            "https://evil.example.fr/api/v2",
+            DeepLinkError::UntrustedIssuer("https://evil.example.fr/api/v2".into()),
+        ),
+        (
+            "http://fc.example.gouv.fr/api/v2",
+            DeepLinkError::InsecureHttp("fc.example.gouv.fr".into()),
+        ),
+        ("not a url", DeepLinkError::InvalidValue("iss")),
+        (
+            "https://fc.example.gouv.fr/api/v2?x=1",
+            DeepLinkError::InvalidValue("iss"),
+        ),
+    ] {
+        assert_eq!(named(iss), Err(error), "{iss}");
+    }
+    assert_eq!(
+        parse(&custom(&with("iss", ISS)), &[]),
+        Err(DeepLinkError::UntrustedIssuer(ISS.into()))
+    );
+    // An app link is at its broker already: no `iss` there.
+    assert_eq!(
+        err(&app(&with("iss", ISS))),
+        DeepLinkError::UnknownParameter("iss".into())
+    );
+}
+
+#[test]
+fn custom_authorize_params_are_the_requests_and_iss() {
+    let mut expected = AUTHORIZE_PARAMS.to_vec();
+    expected.push("iss");
+    assert_eq!(CUSTOM_AUTHORIZE_PARAMS, expected);
+}
+
+#[test]
 fn optional_parameters_are_kept_raw() {
     let claims = r#"{"id_token":{"birthdate":null}}"#;
     let mut pairs = base();

@@ -41,7 +41,7 @@ if ! $with_app; then
   bash scripts/setup.sh sandbox
   say "no display (DISPLAY/WAYLAND_DISPLAY unset): only the sandbox runs. To use the citizen app"
   say "on a desktop: 'make sandbox' there, or by hand: bash scripts/build-ui.sh &&"
-  say "cargo build -p pivot-app && PIVOT_BROKER_URL=http://127.0.0.1:7000/ $CARGO_TARGET_DIR/debug/pivot-app"
+  say "cargo build -p pivot-app && PIVOT_BROKER_URL=http://127.0.0.1:7000/ PIVOT_BROKER_HIGH_URL=http://127.0.0.1:7001/ $CARGO_TARGET_DIR/debug/pivot-app"
   say "(for the ID card: 'cargo run -p pivot-card -- pcscd' in another terminal, and the app with"
   say "PCSCLITE_CSOCK_NAME set to the socket it prints)"
   exec cargo run --locked -p pivot-broker -- sandbox "$@"
@@ -101,6 +101,7 @@ until [[ -s "$ready" ]]; do
   sleep 0.2
 done
 broker="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).broker)' "$ready")"
+broker_high="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).broker_high)' "$ready")"
 
 # The card reader: `pivot-card pcscd` prints one JSON line with its socket
 # once the reader is up, or exits saying what is missing. Its commands
@@ -140,7 +141,7 @@ else
 fi
 
 say "starting the citizen app against $broker/ (close its window or press Ctrl-C)"
-env "${reader_env[@]}" PIVOT_BROKER_URL="$broker/" "$CARGO_TARGET_DIR/debug/pivot-app" </dev/null &
+env "${reader_env[@]}" PIVOT_BROKER_URL="$broker/" PIVOT_BROKER_HIGH_URL="$broker_high/" "$CARGO_TARGET_DIR/debug/pivot-app" </dev/null &
 app_pid=$!
 
 # Until Ctrl-C or the sandbox stops; closing the app leaves the sandbox running.

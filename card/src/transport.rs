@@ -32,3 +32,11 @@ impl<T: CardTransport + ?Sized> CardTransport for &mut T {
         (**self).transmit(apdu)
     }
 }
+
+impl<T: CardTransport + ?Sized> CardTransport for Box<T> {
+    type Error = T::Error;
+
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, Self::Error> {
+        (**self).transmit(apdu)
+    }
+}

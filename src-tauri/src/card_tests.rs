@@ -213,6 +213,7 @@ fn server() -> Server {
 fn app(server: &Server, readers: Arc<VirtualReaders>) -> tauri::App<MockRuntime> {
     let config = AppConfig {
         broker: server.origin.clone(),
+        high_broker: None,
         client_id: crate::state::SANDBOX_CLIENT_ID.into(),
     };
     let state = AppState::new(

@@ -254,6 +254,7 @@ fn app(
     let store = Arc::new(MemoryStore::default());
     let config = AppConfig {
         broker: broker.clone(),
+        high_broker: None,
         client_id: crate::state::SANDBOX_CLIENT_ID.into(),
     };
     let state = AppState::new(&config, store.clone(), Arc::new(FixedClock(NOW))).unwrap();

@@ -46,16 +46,33 @@ pub fn card_timeout_from_env(var: Option<String>) -> Result<std::time::Duration,
 /// The broker used when `PIVOT_BROKER_URL` is not set: the local sandbox.
 pub const DEFAULT_BROKER: &str = "http://127.0.0.1:7000/";
 
-/// The configuration from `PIVOT_BROKER_URL` (the client id is the sandbox's).
+/// The high-level broker (FranceConnect+) used when neither
+/// `PIVOT_BROKER_URL` nor `PIVOT_BROKER_HIGH_URL` is set: the local
+/// sandbox's.
+pub const DEFAULT_HIGH_BROKER: &str = "http://127.0.0.1:7001/";
+
+/// The configuration from `PIVOT_BROKER_URL` and `PIVOT_BROKER_HIGH_URL`
+/// (the client id is the sandbox's). Without either, the local sandbox's
+/// two brokers; with only the first, no high-level broker.
 ///
 /// # Errors
-/// [`AppError::Invalid`] if the URL does not parse.
-pub fn config_from_env(var: Option<String>) -> Result<AppConfig, AppError> {
-    let raw = var.unwrap_or_else(|| DEFAULT_BROKER.to_owned());
-    let broker = Url::parse(&raw)
-        .map_err(|e| AppError::Invalid(format!("PIVOT_BROKER_URL invalide ({raw}) : {e}")))?;
+/// [`AppError::Invalid`] if a URL does not parse.
+pub fn config_from_env(var: Option<String>, high: Option<String>) -> Result<AppConfig, AppError> {
+    let parse = |name: &str, raw: String| {
+        Url::parse(&raw).map_err(|e| AppError::Invalid(format!("{name} invalide ({raw}) : {e}")))
+    };
+    let high = match (&var, high) {
+        (_, Some(raw)) => Some(parse("PIVOT_BROKER_HIGH_URL", raw)?),
+        (None, None) => Some(parse("PIVOT_BROKER_HIGH_URL", DEFAULT_HIGH_BROKER.to_owned())?),
+        (Some(_), None) => None,
+    };
+    let broker = parse(
+        "PIVOT_BROKER_URL",
+        var.unwrap_or_else(|| DEFAULT_BROKER.to_owned()),
+    )?;
     Ok(AppConfig {
         broker,
+        high_broker: high,
         client_id: SANDBOX_CLIENT_ID.to_owned(),
     })
 }
@@ -170,10 +187,18 @@ mod tests {
 
     #[test]
     fn the_broker_defaults_to_the_sandbox() {
-        assert_eq!(
-            config_from_env(None).unwrap().broker.as_str(),
-            DEFAULT_BROKER
-        );
-        assert!(config_from_env(Some("not a url".into())).is_err());
+        let c = config_from_env(None, None).unwrap();
+        assert_eq!(c.broker.as_str(), DEFAULT_BROKER);
+        assert_eq!(c.high_broker.unwrap().as_str(), DEFAULT_HIGH_BROKER);
+        let c = config_from_env(Some("https://fc.example/".into()), None).unwrap();
+        assert!(c.high_broker.is_none());
+        let c = config_from_env(
+            Some("https://fc.example/".into()),
+            Some("https://fcplus.example/".into()),
+        )
+        .unwrap();
+        assert_eq!(c.high_broker.unwrap().as_str(), "https://fcplus.example/");
+        assert!(config_from_env(Some("not a url".into()), None).is_err());
+        assert!(config_from_env(None, Some("nope".into())).is_err());
     }
 }

@@ -279,6 +279,7 @@ type Opened = Arc<Mutex<Vec<String>>>;
 fn app(broker: &Url) -> (tauri::App<MockRuntime>, Opened) {
     let config = AppConfig {
         broker: broker.clone(),
+        high_broker: None,
         client_id: crate::state::SANDBOX_CLIENT_ID.into(),
     };
     let opened: Opened = Arc::default();

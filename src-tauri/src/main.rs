@@ -28,7 +28,10 @@ fn main() -> ExitCode {
 }
 
 fn start() -> Result<(), AppError> {
-    let config = desktop::config_from_env(std::env::var("PIVOT_BROKER_URL").ok())?;
+    let config = desktop::config_from_env(
+        std::env::var("PIVOT_BROKER_URL").ok(),
+        std::env::var("PIVOT_BROKER_HIGH_URL").ok(),
+    )?;
     let store = KeyringStore::new("fr.gouv.pivot");
     let state = AppState::new(&config, Arc::new(store), Arc::new(SystemClock))?
         .with_opener(desktop::opener_from_env(std::env::var_os(

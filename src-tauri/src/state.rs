@@ -33,6 +33,10 @@ pub const REFRESH_TOKEN: &str = "refresh-token";
 pub struct AppConfig {
     /// The broker's URL (`https://pivot.example/`).
     pub broker: Url,
+    /// The high-level broker of the federation (FranceConnect+: eidas2 and
+    /// eidas3), if any: the app accepts its links too, and runs their
+    /// logins there. The citizen's space stays at [`Self::broker`].
+    pub high_broker: Option<Url>,
     /// The app's client id at the broker (`sandbox-app` in the sandbox).
     pub client_id: String,
 }
@@ -122,7 +126,11 @@ impl AppState {
             renewing: tokio::sync::Mutex::new(()),
             broker_url: config.broker.clone(),
             client_id: config.client_id.clone(),
-            links: DeepLinks::new(vec![config.broker.clone()]),
+            links: DeepLinks::new(
+                std::iter::once(config.broker.clone())
+                    .chain(config.high_broker.clone())
+                    .collect(),
+            ),
             twin: TwinClient::new()?,
             login: Mutex::new(None),
             opener: Arc::new(crate::open_browser),

@@ -214,3 +214,149 @@ async fn a_service_login_arrives_by_deep_link_and_ends_in_the_browser() -> Resul
     app.close().await;
     Ok(())
 }
+
+/// The demo service asking `eidas3` on FranceConnect+, and its card
+/// provider.
+const HIGH_SERVICE: &str = "procuration";
+const CARD_FI: &str = "france-identite";
+const READER: &str = "Virtual PCD 00 00";
+
+/// In `browser`, the high-level service's FranceConnect+ button, then the
+/// app link FranceConnect+'s chooser offers; the link opened in the app,
+/// which shows the request; the citizen continues and picks the card
+/// provider.
+async fn card_login_from_the_high_service(app: &DesktopApp, browser: &pivot_tests::Browser) -> Result<()> {
+    let w = &app.window;
+    let service = app.sb.service(HIGH_SERVICE).clone();
+    let home = browser.get(&format!("{}/", service.url)).await?;
+    let form = home.form("form[action='/login']")?;
+    let chooser = browser
+        .follow(browser.submit(&form).await?)
+        .await?
+        .into_last();
+    let link = chooser
+        .attr("#app-link", "href")
+        .ok_or_else(|| anyhow::anyhow!("FranceConnect+'s chooser offers no app link"))?;
+    app.open_link(&link).await?;
+    w.wait_for("#request-service", &service.name, SCREEN).await?;
+    w.click_on("#request-continue", "", SCREEN).await?;
+    w.click_on(&format!("#fi-{CARD_FI}"), "", SCREEN).await?;
+    // The card screen, not a provider window.
+    w.wait_for("#step-title", "France Identité", SCREEN).await?;
+    Ok(())
+}
+
+/// Types the card access number and the PIN, and validates.
+async fn use_card(app: &DesktopApp, can: &str, pin: &str) -> Result<()> {
+    let w = &app.window;
+    w.fill("#card-can", can, SCREEN).await?;
+    w.fill("#card-pin", pin, SCREEN).await?;
+    w.click_on("#card-submit", "", SCREEN).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, tauri-driver, pcscd and the app binary: scripts/app-test.sh"]
+async fn the_id_card_on_a_pcsc_reader_logs_in_at_eidas3() -> Result<()> {
+    let app = DesktopApp::launch_with("card", true).await?;
+    let w = &app.window;
+    app.check(async {
+        // Given Eric Mercier's ID card on the reader (pcscd + vpcd), and a
+        // service asking eidas3 in the browser
+        app.insert_card(CITIZEN)?;
+        let browser = pivot_tests::Browser::new();
+        card_login_from_the_high_service(&app, &browser).await?;
+        // Then the app sees the card on the reader
+        w.wait_for("#card-reader-status", &format!("Carte détectée sur {READER}"), SCREEN)
+            .await?;
+        app.screenshot("11-card").await?;
+
+        // When they mistype the PIN, the card says how many tries are left
+        // (the provider is never asked)
+        use_card(&app, "123456", "9999").await?;
+        w.wait_for("#card-tries-left", "2 essais restants", SCREEN)
+            .await?;
+        w.wait_for("#card-problem", "Code PIN incorrect", SCREEN)
+            .await?;
+        app.screenshot("12-card-wrong-pin").await?;
+
+        // When they type the right one, the card signs the provider's
+        // challenge and the identity read from the card is shown
+        w.fill("#card-pin", "1234", SCREEN).await?;
+        w.click_on("#card-submit", "", SCREEN).await?;
+        w.wait_for("#identity-name", "MERCIER", SCREEN).await?;
+        app.screenshot("13-card-confirm").await?;
+        w.click_on("#confirm-continue", "", SCREEN).await?;
+        w.wait_for("#done-message, #consent-legend", "", SCREEN)
+            .await?;
+        if w.find_with_text("#consent-legend", "").await?.is_some() {
+            w.click_on("#accept-all", "", SCREEN).await?;
+        }
+        w.wait_for("#done-message", "", SCREEN).await?;
+
+        // And the service, back in the browser, is logged in at eidas3
+        let service = app.sb.service(HIGH_SERVICE).clone();
+        let back = app.next_opened_url(SCREEN).await?;
+        ensure!(back.starts_with(&service.url), "the app opened {back}");
+        let trail = browser.follow(browser.get(&back).await?).await?;
+        ensure!(
+            trail.last().has("#logged-in"),
+            "the service is not logged in:\n{}",
+            trail.describe()
+        );
+        let me = browser
+            .get(&format!("{}/me.json", service.url))
+            .await?
+            .json()?;
+        ensure!(me["id_token"]["acr"] == "eidas3", "{me}");
+        ensure!(me["userinfo"]["family_name"] == "MERCIER", "{me}");
+        Ok(())
+    })
+    .await?;
+    app.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, tauri-driver, pcscd and the app binary: scripts/app-test.sh"]
+async fn the_card_screen_follows_the_reader_and_explains_every_refusal() -> Result<()> {
+    let app = DesktopApp::launch_with("card-refusals", true).await?;
+    let w = &app.window;
+    app.check(async {
+        // Given an empty reader, the card screen asks for the card
+        let browser = pivot_tests::Browser::new();
+        card_login_from_the_high_service(&app, &browser).await?;
+        w.wait_for("#card-reader-status", &format!("Posez votre carte sur le lecteur {READER}"), SCREEN)
+            .await?;
+
+        // When an expired card is put on it, the app sees it live, and the
+        // provider refuses it with its reason
+        app.insert_card("marie-helene-de-la-fontaine-eloise")?;
+        w.wait_for("#card-reader-status", "Carte détectée", SCREEN)
+            .await?;
+        use_card(&app, "345678", "1234").await?;
+        w.wait_for("#card-problem", "expir", SCREEN).await?;
+        app.screenshot("14-card-expired").await?;
+
+        // When a card whose PIN is blocked replaces it, the app says so and
+        // offers the PUK
+        app.insert_card("carmen-garcia")?;
+        use_card(&app, "234567", "1234").await?;
+        w.wait_for("#card-problem", "bloqué", SCREEN).await?;
+        w.wait_for("#card-puk", "", SCREEN).await?;
+        app.screenshot("15-card-blocked").await?;
+
+        // When the card is taken away, the screen says so
+        app.remove_card()?;
+        w.wait_for("#card-reader-status", "Posez votre carte", SCREEN)
+            .await?;
+
+        // And the citizen can choose another way to log in
+        w.click_on("#card-cancel", "", SCREEN).await?;
+        w.wait_for(&format!("#fi-{CARD_FI}"), "", SCREEN).await?;
+        Ok(())
+    })
+    .await?;
+    app.close().await;
+    Ok(())
+}

@@ -4,10 +4,13 @@
 //! private D-Bus session bus, and `tauri-driver` (which runs WebKitGTK's
 //! `WebKitWebDriver`, which starts `pivot-app`) in a fresh user namespace
 //! and session keyring — so the app's secret store starts empty — with a
-//! fresh `HOME`, `PIVOT_BROKER_URL` set to the sandbox's broker and
+//! fresh `HOME`, `PIVOT_BROKER_URL` and `PIVOT_BROKER_HIGH_URL` set to the
+//! sandbox's brokers and
 //! `PIVOT_BROWSER` set to a small script that hands every URL the app opens
 //! to the test instead of a browser. The test then drives the window over
 //! WebDriver and plays the citizen's web browser with a [`Browser`].
+//! [`DesktopApp::launch_with`] adds a card reader: a private pcscd with
+//! vsmartcard's virtual reader, where the test puts sandbox cards.
 //!
 //! It needs a display (`DISPLAY`: `scripts/app-test.sh` starts Xvfb),
 //! `tauri-driver`, `WebKitWebDriver`, `dbus-daemon`, `unshare` and `keyctl`
@@ -29,6 +32,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
+use pivot_card::pcscd::{PrivatePcscd, SOCKET_VAR};
+use pivot_card::sandbox::{find, sandbox_pki};
+use pivot_card::vpcd::CardSlot;
 use serde_json::json;
 
 use crate::journey::{self, Journey};
@@ -65,6 +71,10 @@ pub struct DesktopApp {
     /// environment, for a second start.
     wrapper: Vec<PathBuf>,
     app_env: Vec<(String, std::ffi::OsString)>,
+    /// The card reader, when the test asked for one: its slot (emptied
+    /// before pcscd stops).
+    card_slot: Mutex<Option<CardSlot>>,
+    pcscd: Option<PrivatePcscd>,
     _dir: tempfile::TempDir,
 }
 
@@ -254,6 +264,17 @@ impl DesktopApp {
     /// When something is missing or does not start in time (the logs' tails
     /// are in the message).
     pub async fn launch(name: &str) -> Result<Self> {
+        Self::launch_with(name, false).await
+    }
+
+    /// [`Self::launch`], with a card reader when `card_reader`: a private
+    /// pcscd (`pivot_card::pcscd`) with vsmartcard's reader "Virtual PCD 00
+    /// 00", empty until [`Self::insert_card`]; the app reaches it through
+    /// `PCSCLITE_CSOCK_NAME`, exactly as it reaches the system's pcscd.
+    ///
+    /// # Errors
+    /// As [`Self::launch`], and when pcscd cannot start.
+    pub async fn launch_with(name: &str, card_reader: bool) -> Result<Self> {
         ensure!(
             std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
             "no display (DISPLAY is not set): run the app tests with `bash scripts/app-test.sh`, \
@@ -285,6 +306,16 @@ impl DesktopApp {
             let _ = std::fs::remove_file(artifacts.join(format!("app-{name}-{stale}.png")));
         }
         log_sandbox_to(&logs.join("sandbox.log"))?;
+
+        let pcscd = if card_reader {
+            let pcscd = tokio::task::spawn_blocking(PrivatePcscd::start)
+                .await?
+                .context("starting a private pcscd for the card reader")?;
+            Some(pcscd)
+        } else {
+            None
+        };
+        let card_slot = Mutex::new(pcscd.as_ref().map(|p| CardSlot::new(p.vpcd())));
 
         let sb = TestSandbox::start().await?;
         let dir = tempfile::tempdir().context("temporary folder")?;
@@ -368,11 +399,19 @@ impl DesktopApp {
                 "PIVOT_BROKER_URL".into(),
                 format!("{}/", sb.sb.broker_url).into(),
             ),
+            (
+                "PIVOT_BROKER_HIGH_URL".into(),
+                format!("{}/", sb.sb.high.url).into(),
+            ),
             ("PIVOT_BROWSER".into(), opener.clone().into()),
             ("RUST_BACKTRACE".into(), "1".into()),
             // No accessibility bridge: fewer warnings per start.
             ("NO_AT_BRIDGE".into(), "1".into()),
         ];
+        let mut app_env = app_env;
+        if let Some(pcscd) = &pcscd {
+            app_env.push((SOCKET_VAR.into(), pcscd.socket().into()));
+        }
         let mut command = wrapped(&wrapper, &app_env);
         command
             .arg(&tauri_driver)
@@ -427,6 +466,8 @@ impl DesktopApp {
             app_bin,
             wrapper,
             app_env,
+            card_slot,
+            pcscd,
             _dir: dir,
         };
         if let Err(e) = app.window.wait_for("#home-title", "", APP_START).await {
@@ -445,6 +486,32 @@ impl DesktopApp {
             Ok(()) => Ok(()),
             Err(e) => Err(self.failed(e).await),
         }
+    }
+
+    /// Puts the sandbox test card of `citizen` on the reader (taking off
+    /// the one there).
+    ///
+    /// # Errors
+    /// Without a reader, or for a citizen without a test card.
+    pub fn insert_card(&self, citizen: &str) -> Result<()> {
+        let card = find(citizen)
+            .with_context(|| format!("{citizen} has no test card"))?
+            .issue(&sandbox_pki()?)?;
+        let mut slot = self.card_slot.lock().map_err(|_| anyhow!("poisoned"))?;
+        slot.as_mut()
+            .context("no card reader: start with DesktopApp::launch_with(name, true)")?
+            .insert(card);
+        Ok(())
+    }
+
+    /// Takes the card off the reader.
+    ///
+    /// # Errors
+    /// Without a reader.
+    pub fn remove_card(&self) -> Result<()> {
+        let mut slot = self.card_slot.lock().map_err(|_| anyhow!("poisoned"))?;
+        slot.as_mut().context("no card reader")?.remove();
+        Ok(())
     }
 
     /// The session bus the app is on (`DBUS_SESSION_BUS_ADDRESS`), for a

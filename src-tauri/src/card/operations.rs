@@ -28,7 +28,10 @@ impl From<CardProblem> for CardFailure {
 }
 
 /// PACE with `can` over `link`.
-fn open(link: &mut CardLink, can: &Can) -> Result<PaceChannel<&mut CardLink>, CardFailure> {
+fn open<'a>(
+    link: &'a mut CardLink,
+    can: &Can,
+) -> Result<PaceChannel<&'a mut CardLink>, CardFailure> {
     PaceChannel::establish(link, can, &mut OsEntropy).map_err(|e| match e {
         PaceError::WrongCan => CardFailure::Problem(CardProblem::WrongCan),
         PaceError::Transport(link) => CardFailure::Problem(link.problem()),
@@ -39,6 +42,8 @@ fn open(link: &mut CardLink, can: &Can) -> Result<PaceChannel<&mut CardLink>, Ca
         | PaceError::Protocol(_)
         | PaceError::Apdu(_)
         | PaceError::Sm(_) => CardFailure::Problem(CardProblem::NotAnIdCard),
+        // A future variant: not a card we can use.
+        _ => CardFailure::Problem(CardProblem::NotAnIdCard),
     })
 }
 

@@ -160,16 +160,12 @@ async fn a_service_login_arrives_by_deep_link_and_ends_in_the_browser() -> Resul
         // and the providers; they choose impots.gouv.fr
         w.wait_for("#step-title", "", SCREEN).await?;
         app.screenshot("06-providers").await?;
+        // (the main window's handle, read before a second window exists:
+        // the driver lists handles in no set order)
+        let main = w.window_handle().await?;
         w.click_on(&format!("#fi-{FI}"), "", SCREEN).await?;
 
         // The provider's page opens in its own window: they log in there
-        let main = app
-            .window
-            .window_handles()
-            .await?
-            .first()
-            .cloned()
-            .ok_or_else(|| anyhow::anyhow!("no window"))?;
         let fi_window = provider_window(&app, &main).await?;
         w.switch_to_window(&fi_window).await?;
         let (login, password) = pivot_tests::journey::credentials(FI, CITIZEN)?;

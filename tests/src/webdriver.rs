@@ -227,6 +227,18 @@ impl WebDriver {
             .context("screenshot: not base64")
     }
 
+    /// The handle of the current window.
+    ///
+    /// # Errors
+    /// When the driver fails or answers something else than a string.
+    pub async fn window_handle(&self) -> Result<String> {
+        let value = self.get("/window").await?;
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("window handle: not a string: {value}"))
+    }
+
     /// The handles of the session's windows.
     ///
     /// # Errors

@@ -119,7 +119,10 @@ async fn authorize(AxumState(f): AxumState<Arc<Fake>>, h: HeaderMap) -> Response
         challenge: encode(&challenge),
         answer_url: format!("{answer_origin}fi/answer/{n}"),
         expires_in: 300,
-        cancel_url: format!("{}api/v2/fi/callback?error=access_denied&state=st", f.origin),
+        cancel_url: format!(
+            "{}api/v2/fi/callback?error=access_denied&state=st",
+            f.origin
+        ),
     })
     .into_response()
 }
@@ -144,7 +147,11 @@ async fn answer(
 ) -> Response {
     let first = f.answers.fetch_add(1, Ordering::SeqCst) == 0;
     let a = answer.decode().unwrap();
-    assert_eq!(a.challenge, f.challenges.lock().unwrap()[n], "the challenge issued");
+    assert_eq!(
+        a.challenge,
+        f.challenges.lock().unwrap()[n],
+        "the challenge issued"
+    );
     if first && f.expire_first.load(Ordering::SeqCst) {
         return refusal(&f, CardAuthErrorCode::ChallengeExpired, "Délai dépassé.");
     }
@@ -266,7 +273,10 @@ fn login(app: &tauri::App<MockRuntime>, can: &str, pin: &str) -> Result<Value, V
 #[test]
 fn the_card_logs_the_citizen_in_without_any_window() {
     let s = server();
-    let app = app(&s, Arc::new(VirtualReaders::with_card(READER, "eric-mercier")));
+    let app = app(
+        &s,
+        Arc::new(VirtualReaders::with_card(READER, "eric-mercier")),
+    );
     at_card_step(&app);
     // No provider window: the card login runs in the app.
     assert!(app.get_webview_window(crate::fi_window::LABEL).is_none());
@@ -289,7 +299,10 @@ fn the_card_logs_the_citizen_in_without_any_window() {
 #[test]
 fn a_wrong_pin_never_reaches_the_provider_and_says_how_many_tries_are_left() {
     let s = server();
-    let app = app(&s, Arc::new(VirtualReaders::with_card(READER, "eric-mercier")));
+    let app = app(
+        &s,
+        Arc::new(VirtualReaders::with_card(READER, "eric-mercier")),
+    );
     at_card_step(&app);
     let e = login(&app, "123456", "9999").unwrap_err();
     assert_eq!(e["code"], "card");
@@ -305,7 +318,10 @@ fn a_wrong_pin_never_reaches_the_provider_and_says_how_many_tries_are_left() {
 #[test]
 fn badly_typed_codes_are_refused_before_the_card_is_touched() {
     let s = server();
-    let app = app(&s, Arc::new(VirtualReaders::with_card(READER, "eric-mercier")));
+    let app = app(
+        &s,
+        Arc::new(VirtualReaders::with_card(READER, "eric-mercier")),
+    );
     at_card_step(&app);
     for (can, pin) in [("12345", "1234"), ("123456", "12a4"), ("123456", "12345")] {
         let e = login(&app, can, pin).unwrap_err();
@@ -365,7 +381,10 @@ fn an_expired_card_is_refused_by_the_provider_and_the_citizen_can_leave_it() {
 fn an_expired_challenge_is_asked_again_once() {
     let s = server();
     s.fake.expire_first.store(true, Ordering::SeqCst);
-    let app = app(&s, Arc::new(VirtualReaders::with_card(READER, "eric-mercier")));
+    let app = app(
+        &s,
+        Arc::new(VirtualReaders::with_card(READER, "eric-mercier")),
+    );
     at_card_step(&app);
     assert_eq!(login(&app, "123456", "1234").unwrap()["step"], "confirm");
     assert_eq!(s.fake.challenges.lock().unwrap().len(), 2);
@@ -376,7 +395,10 @@ fn an_expired_challenge_is_asked_again_once() {
 fn the_card_answer_goes_nowhere_but_to_the_provider() {
     let s = server();
     s.fake.answer_elsewhere.store(true, Ordering::SeqCst);
-    let app = app(&s, Arc::new(VirtualReaders::with_card(READER, "eric-mercier")));
+    let app = app(
+        &s,
+        Arc::new(VirtualReaders::with_card(READER, "eric-mercier")),
+    );
     at_card_step(&app);
     let e = login(&app, "123456", "1234").unwrap_err();
     assert_eq!(e["code"], "invalid");
@@ -387,7 +409,10 @@ fn the_card_answer_goes_nowhere_but_to_the_provider() {
 #[test]
 fn a_blocked_pin_is_unblocked_with_the_puk() {
     let s = server();
-    let app = app(&s, Arc::new(VirtualReaders::with_card(READER, "carmen-garcia")));
+    let app = app(
+        &s,
+        Arc::new(VirtualReaders::with_card(READER, "carmen-garcia")),
+    );
     at_card_step(&app);
     let e = login(&app, "234567", "1234").unwrap_err();
     assert_eq!(e["card"], json!({"problem": "pin_blocked"}));
@@ -409,7 +434,10 @@ fn a_blocked_pin_is_unblocked_with_the_puk() {
 #[test]
 fn a_card_login_needs_a_card_step() {
     let s = server();
-    let app = app(&s, Arc::new(VirtualReaders::with_card(READER, "eric-mercier")));
+    let app = app(
+        &s,
+        Arc::new(VirtualReaders::with_card(READER, "eric-mercier")),
+    );
     // No login at all.
     let e = login(&app, "123456", "1234").unwrap_err();
     assert_eq!(e["code"], "invalid");

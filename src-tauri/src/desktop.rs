@@ -63,7 +63,10 @@ pub fn config_from_env(var: Option<String>, high: Option<String>) -> Result<AppC
     };
     let high = match (&var, high) {
         (_, Some(raw)) => Some(parse("PIVOT_BROKER_HIGH_URL", raw)?),
-        (None, None) => Some(parse("PIVOT_BROKER_HIGH_URL", DEFAULT_HIGH_BROKER.to_owned())?),
+        (None, None) => Some(parse(
+            "PIVOT_BROKER_HIGH_URL",
+            DEFAULT_HIGH_BROKER.to_owned(),
+        )?),
         (Some(_), None) => None,
     };
     let broker = parse(

@@ -113,12 +113,16 @@ mod tests {
 
     #[test]
     fn card_problems_carry_their_detail() {
-        let v = serde_json::to_value(AppError::Card(CardProblem::WrongPin { tries_left: 2 })).unwrap();
+        let v =
+            serde_json::to_value(AppError::Card(CardProblem::WrongPin { tries_left: 2 })).unwrap();
         assert_eq!(v["code"], "card");
         assert_eq!(v["card"], json!({"problem": "wrong_pin", "tries_left": 2}));
         assert!(v["message"].as_str().unwrap().contains("2 essais"));
         let v = serde_json::to_value(AppError::CardRefused("Carte expirée".into())).unwrap();
-        assert_eq!(v, json!({"code": "card_refused", "message": "Carte expirée"}));
+        assert_eq!(
+            v,
+            json!({"code": "card_refused", "message": "Carte expirée"})
+        );
     }
 
     #[test]

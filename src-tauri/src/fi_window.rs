@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use pivot_proto::interaction::{LoginMethod, InteractionView, Step};
+use pivot_proto::interaction::{InteractionView, LoginMethod, Step};
 use tauri::webview::NewWindowResponse;
 use tauri::{AppHandle, Emitter as _, Manager as _, Runtime, WebviewUrl, WebviewWindowBuilder};
 use url::Url;

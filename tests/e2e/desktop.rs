@@ -221,7 +221,10 @@ const READER: &str = "Virtual PCD 00 00";
 /// app link FranceConnect+'s chooser offers; the link opened in the app,
 /// which shows the request; the citizen continues and picks the card
 /// provider.
-async fn card_login_from_the_high_service(app: &DesktopApp, browser: &pivot_tests::Browser) -> Result<()> {
+async fn card_login_from_the_high_service(
+    app: &DesktopApp,
+    browser: &pivot_tests::Browser,
+) -> Result<()> {
     let w = &app.window;
     let service = app.sb.service(HIGH_SERVICE).clone();
     let home = browser.get(&format!("{}/", service.url)).await?;
@@ -234,7 +237,8 @@ async fn card_login_from_the_high_service(app: &DesktopApp, browser: &pivot_test
         .attr("#app-link", "href")
         .ok_or_else(|| anyhow::anyhow!("FranceConnect+'s chooser offers no app link"))?;
     app.open_link(&link).await?;
-    w.wait_for("#request-service", &service.name, SCREEN).await?;
+    w.wait_for("#request-service", &service.name, SCREEN)
+        .await?;
     w.click_on("#request-continue", "", SCREEN).await?;
     w.click_on(&format!("#fi-{CARD_FI}"), "", SCREEN).await?;
     // The card screen, not a provider window.
@@ -263,8 +267,12 @@ async fn the_id_card_on_a_pcsc_reader_logs_in_at_eidas3() -> Result<()> {
         let browser = pivot_tests::Browser::new();
         card_login_from_the_high_service(&app, &browser).await?;
         // Then the app sees the card on the reader
-        w.wait_for("#card-reader-status", &format!("Carte détectée sur {READER}"), SCREEN)
-            .await?;
+        w.wait_for(
+            "#card-reader-status",
+            &format!("Carte détectée sur {READER}"),
+            SCREEN,
+        )
+        .await?;
         app.screenshot("11-card").await?;
 
         // When they mistype the PIN, the card says how many tries are left
@@ -322,8 +330,12 @@ async fn the_card_screen_follows_the_reader_and_explains_every_refusal() -> Resu
         // Given an empty reader, the card screen asks for the card
         let browser = pivot_tests::Browser::new();
         card_login_from_the_high_service(&app, &browser).await?;
-        w.wait_for("#card-reader-status", &format!("Posez votre carte sur le lecteur {READER}"), SCREEN)
-            .await?;
+        w.wait_for(
+            "#card-reader-status",
+            &format!("Posez votre carte sur le lecteur {READER}"),
+            SCREEN,
+        )
+        .await?;
 
         // When an expired card is put on it, the app sees it live, and the
         // provider refuses it with its reason

@@ -149,9 +149,12 @@ impl AppState {
             self.set_card_exit(id, challenge.cancel_url.clone())?;
             let bytes = challenge.challenge_bytes().map_err(AppError::internal)?;
             let (can, pin, signed) = (can.clone(), pin.clone(), bytes.clone());
-            let read = with_card(self.card_readers.clone(), self.card_timeout, &request.reader, move |link| {
-                operations::sign(link, &can, &pin, &signed)
-            })
+            let read = with_card(
+                self.card_readers.clone(),
+                self.card_timeout,
+                &request.reader,
+                move |link| operations::sign(link, &can, &pin, &signed),
+            )
             .await?;
             let answer = CardAnswer::from_bytes(&DecodedCardAnswer {
                 challenge: bytes,
@@ -213,9 +216,12 @@ impl AppState {
         let puk = Puk::parse(request.puk.as_bytes())
             .ok_or_else(|| AppError::Invalid("Le code PUK compte 8 chiffres.".into()))?;
         let new_pin = pin_of(&request.new_pin)?;
-        with_card(self.card_readers.clone(), self.card_timeout, &request.reader, move |link| {
-            operations::unblock(link, &can, &puk, &new_pin)
-        })
+        with_card(
+            self.card_readers.clone(),
+            self.card_timeout,
+            &request.reader,
+            move |link| operations::unblock(link, &can, &puk, &new_pin),
+        )
         .await
     }
 }

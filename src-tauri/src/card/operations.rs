@@ -183,7 +183,9 @@ mod tests {
         let wrong_puk = Puk::parse(b"00000000").unwrap();
         assert!(matches!(
             unblock(&mut link, &can, &wrong_puk, &new_pin),
-            Err(CardFailure::Problem(CardProblem::WrongPuk { tries_left: 9 }))
+            Err(CardFailure::Problem(CardProblem::WrongPuk {
+                tries_left: 9
+            }))
         ));
         unblock(&mut link, &can, &puk, &new_pin).unwrap();
         sign(&mut link, &can, &new_pin, &[3; 32]).unwrap();

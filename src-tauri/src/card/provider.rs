@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use pivot_proto::card_auth::{
-    CardAnswer, CardAuthError, CardChallenge, CardRedirect, JSON,
-};
+use pivot_proto::card_auth::{CardAnswer, CardAuthError, CardChallenge, CardRedirect, JSON};
 use url::Url;
 
 use crate::error::AppError;
@@ -48,9 +46,9 @@ impl CardProvider {
         if status.is_server_error() {
             return Err(AppError::Offline);
         }
-        serde_json::from_str(&body).map(Err).map_err(|e| {
-            AppError::internal(format!("card provider: {status}, not a refusal: {e}"))
-        })
+        serde_json::from_str(&body)
+            .map(Err)
+            .map_err(|e| AppError::internal(format!("card provider: {status}, not a refusal: {e}")))
     }
 
     /// `GET <authorization_url>`, asking for JSON.
@@ -58,7 +56,10 @@ impl CardProvider {
     /// # Errors
     /// [`AppError::Offline`] when the provider cannot be reached,
     /// [`AppError::Internal`] for an answer off the contract.
-    pub async fn challenge(&self, authorization_url: &Url) -> Result<FiAnswer<CardChallenge>, AppError> {
+    pub async fn challenge(
+        &self,
+        authorization_url: &Url,
+    ) -> Result<FiAnswer<CardChallenge>, AppError> {
         let res = self
             .http
             .get(authorization_url.clone())

@@ -113,7 +113,10 @@ impl Watcher {
 
     /// Waits `RETRY` unless stopped; `false` when stopped.
     fn pause(&self) -> bool {
-        matches!(self.stop.recv_timeout(RETRY), Err(RecvTimeoutError::Timeout)) && !self.stopped()
+        matches!(
+            self.stop.recv_timeout(RETRY),
+            Err(RecvTimeoutError::Timeout)
+        ) && !self.stopped()
     }
 
     fn run(mut self) {

@@ -227,6 +227,25 @@ impl WebDriver {
             .context("screenshot: not base64")
     }
 
+    /// Types `value` into the field `css` as a person would end up with
+    /// it: the value set, then an `input` event (what the interface's
+    /// handlers listen to). Waits up to `timeout` for the field.
+    ///
+    /// # Errors
+    /// When the field does not appear or the driver fails.
+    pub async fn fill(&self, css: &str, value: &str, timeout: Duration) -> Result<()> {
+        self.wait_for(css, "", timeout).await?;
+        self.execute(
+            "const e = document.querySelector(arguments[0]);
+             e.focus();
+             e.value = arguments[1];
+             e.dispatchEvent(new InputEvent('input', {bubbles: true, data: arguments[1]}));",
+            json!([css, value]),
+        )
+        .await
+        .map(drop)
+    }
+
     /// The handle of the current window.
     ///
     /// # Errors

@@ -346,15 +346,22 @@ async fn the_card_screen_follows_the_reader_and_explains_every_refusal() -> Resu
         w.wait_for("#card-problem", "expir", SCREEN).await?;
         app.screenshot("14-card-expired").await?;
 
-        // When a card whose PIN is blocked replaces it, the app says so and
-        // offers the PUK
+        // When it is taken off, the screen asks for a card again
+        app.remove_card()?;
+        w.wait_for("#card-reader-status", "Posez votre carte", SCREEN)
+            .await?;
+
+        // When a card whose PIN is blocked is put on instead, the app says
+        // so and offers the PUK
         app.insert_card("carmen-garcia")?;
+        w.wait_for("#card-reader-status", "Carte détectée", SCREEN)
+            .await?;
         use_card(&app, "234567", "1234").await?;
         w.wait_for("#card-problem", "bloqué", SCREEN).await?;
         w.wait_for("#card-puk", "", SCREEN).await?;
         app.screenshot("15-card-blocked").await?;
 
-        // When the card is taken away, the screen says so
+        // When that card is taken away too, the screen says so
         app.remove_card()?;
         w.wait_for("#card-reader-status", "Posez votre carte", SCREEN)
             .await?;

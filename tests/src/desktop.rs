@@ -74,7 +74,8 @@ pub struct DesktopApp {
     /// The card reader, when the test asked for one: its slot (emptied
     /// before pcscd stops).
     card_slot: Mutex<Option<CardSlot>>,
-    pcscd: Option<PrivatePcscd>,
+    /// Held for its `Drop` (stops pcscd), after the slot.
+    _pcscd: Option<PrivatePcscd>,
     _dir: tempfile::TempDir,
 }
 
@@ -467,7 +468,7 @@ impl DesktopApp {
             wrapper,
             app_env,
             card_slot,
-            pcscd,
+            _pcscd: pcscd,
             _dir: dir,
         };
         if let Err(e) = app.window.wait_for("#home-title", "", APP_START).await {

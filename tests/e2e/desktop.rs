@@ -360,6 +360,12 @@ async fn the_card_screen_follows_the_reader_and_explains_every_refusal() -> Resu
         w.wait_for("#card-problem", "bloqué", SCREEN).await?;
         w.wait_for("#card-puk", "", SCREEN).await?;
         app.screenshot("15-card-blocked").await?;
+        // and the PUK, with a new PIN typed twice, unblocks it
+        w.fill("#card-puk", "87654321", SCREEN).await?;
+        w.fill("#card-new-pin", "2468", SCREEN).await?;
+        w.fill("#card-new-pin-confirm", "2468", SCREEN).await?;
+        w.click_on("#card-unblock-submit", "", SCREEN).await?;
+        w.wait_for("#card-unblocked", "", SCREEN).await?;
 
         // When that card is taken away too, the screen says so
         app.remove_card()?;

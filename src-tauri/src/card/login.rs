@@ -84,7 +84,6 @@ impl AppState {
     /// The provider's authorization URL, if the login is at a card
     /// provider's step.
     fn card_step(&self, interaction_id: &str) -> Result<Url, AppError> {
-        self.current(interaction_id)?;
         let view = self.login_last_view(interaction_id)?;
         match view.step {
             Step::FiLogin {

@@ -43,7 +43,7 @@ pub fn reader_list(states: &[ReaderState]) -> ReaderList {
         service: ReaderService::Ready,
         readers: states
             .iter()
-            .filter(|s| s.name() != pcsc::PNP_NOTIFICATION())
+            .filter(|s| !is_pnp(s.name()))
             .filter(|s| !s.event_state().intersects(State::UNKNOWN | State::IGNORE))
             .map(|s| Reader {
                 name: s.name().to_string_lossy().into_owned(),

@@ -122,6 +122,26 @@ pub fn find(citizen: &str) -> Option<&'static TestCard> {
     TEST_CARDS.iter().find(|c| c.citizen == citizen)
 }
 
+/// Why a sandbox test card cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TestCardError {
+    /// No test card for this citizen (`pivot-card list`).
+    #[error("{0} has no sandbox test card (see `pivot-card list`)")]
+    Unknown(String),
+    /// Issuing it failed.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+}
+
+/// The virtual card of `citizen`'s test card, issued by the sandbox PKI.
+///
+/// # Errors
+/// See [`TestCardError`].
+pub fn issue_test_card(citizen: &str) -> Result<VirtualCard, TestCardError> {
+    let test = find(citizen).ok_or_else(|| TestCardError::Unknown(citizen.to_owned()))?;
+    Ok(test.issue(&sandbox_pki()?)?)
+}
+
 /// The sandbox PKI (fixed seed and dates).
 pub fn sandbox_pki() -> Result<SandboxPki, IssueError> {
     SandboxPki::new(SANDBOX_SEED, period(ROOT_PERIOD), period(ISSUING_PERIOD))

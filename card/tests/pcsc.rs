@@ -25,7 +25,7 @@ use pivot_card::entropy::OsEntropy;
 use pivot_card::pace::terminal::PaceChannel;
 use pivot_card::pcscd::{PrivatePcscd, READER, SOCKET_VAR};
 use pivot_card::pin::{Can, Pin};
-use pivot_card::sandbox::{find, sandbox_pki};
+use pivot_card::sandbox::{find, issue_test_card, sandbox_pki};
 use pivot_card::transport::CardTransport;
 use pivot_card::verify::verify;
 use pivot_card::vpcd::{CardSlot, VpcdClient};
@@ -119,8 +119,7 @@ fn virtual_card_through_pcscd_and_vpcd() {
         retry: Duration::from_millis(50),
         ..pcscd.vpcd()
     });
-    let pki = sandbox_pki().unwrap();
-    slot.insert(find("eric-mercier").unwrap().issue(&pki).unwrap());
+    slot.insert(issue_test_card("eric-mercier").unwrap());
     wait_for_card(&pcscd.socket(), true);
 
     // When OpenSC reads the ATR and sends the applet's commands,
@@ -185,7 +184,7 @@ fn virtual_card_through_pcscd_and_vpcd() {
 
     // when Carmen's card goes in, it is hers that answers: PACE with her
     // card access number, and her PIN is blocked.
-    slot.insert(find("carmen-garcia").unwrap().issue(&pki).unwrap());
+    slot.insert(issue_test_card("carmen-garcia").unwrap());
     wait_for_card(&pcscd.socket(), true);
     pcsc_client(&pcscd, "carmen-garcia");
 }

@@ -15,7 +15,7 @@ use pivot_proto::{
 };
 use pivot_tests::{
     Browser, Page, TestSandbox,
-    app::{AppClient, ok},
+    app::{AppClient, chooser_app_link, ok},
     journey::{Stage, credentials},
 };
 use serde_json::json;
@@ -28,22 +28,13 @@ async fn request_for_app(
     browser: &Browser,
     service: &str,
 ) -> Result<Vec<(String, String)>> {
-    let url = sb.service(service).url.clone();
-    let home = browser.get(&format!("{url}/")).await?;
-    let form = home.form("form[action='/login']")?;
-    let chooser = browser
-        .follow(browser.submit(&form).await?)
-        .await?
-        .into_last();
+    let (chooser, link) = chooser_app_link(sb, browser, service).await?;
     assert_eq!(
         Stage::of(sb, &chooser),
         Stage::Chooser,
         "{}",
         chooser.summary()
     );
-    let link = chooser
-        .attr("#app-link", "href")
-        .context("the chooser offers the app")?;
     let broker = Url::parse(&sb.sb.broker_url)?;
     let DeepLink::Authorize(req) = parse(&link, &[broker])? else {
         bail!("not an authorization link: {link}");

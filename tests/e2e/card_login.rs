@@ -17,7 +17,7 @@ use pivot_proto::{
 };
 use pivot_tests::{
     Browser, Stage, TestSandbox,
-    app::{AppClient, ok},
+    app::{AppClient, chooser_app_link, ok},
     card::{Card, CardFi, CardOutcome, login},
 };
 use serde_json::json;
@@ -38,12 +38,7 @@ async fn request_for_app(
 ) -> Result<(Vec<(String, String)>, Url)> {
     let service = sb.service(SERVICE);
     assert_eq!(service.platform, "high");
-    let home = browser.get(&format!("{}/", service.url)).await?;
-    let form = home.form("form[action='/login']")?;
-    let chooser = browser
-        .follow(browser.submit(&form).await?)
-        .await?
-        .into_last();
+    let (chooser, link) = chooser_app_link(sb, browser, SERVICE).await?;
     assert_eq!(
         Stage::of(sb, &chooser),
         Stage::Chooser,
@@ -55,9 +50,6 @@ async fn request_for_app(
         "{}",
         chooser.url
     );
-    let link = chooser
-        .attr("#app-link", "href")
-        .context("FranceConnect+'s chooser offers the app")?;
     let low = Url::parse(&sb.sb.broker_url)?;
     let high = Url::parse(&sb.sb.high.url)?;
     let DeepLink::Authorize(req) = parse(&link, &[low, high.clone()])? else {

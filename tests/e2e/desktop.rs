@@ -8,6 +8,7 @@
 //! `$ARTIFACTS_DIR/app-*.png`.
 
 use anyhow::{Result, ensure};
+use pivot_tests::app::chooser_app_link;
 use pivot_tests::desktop::{DesktopApp, SCREEN};
 
 /// The citizen and the identity provider the scenarios sign in with.
@@ -140,15 +141,7 @@ async fn a_service_login_arrives_by_deep_link_and_ends_in_the_browser() -> Resul
         // "Continuer avec l'application" on the chooser
         let browser = pivot_tests::Browser::new();
         let lyon = app.sb.service("lyon").clone();
-        let home = browser.get(&format!("{}/", lyon.url)).await?;
-        let form = home.form("form[action='/login']")?;
-        let chooser = browser
-            .follow(browser.submit(&form).await?)
-            .await?
-            .into_last();
-        let link = chooser
-            .attr("#app-link", "href")
-            .ok_or_else(|| anyhow::anyhow!("the chooser offers no app link"))?;
+        let (_, link) = chooser_app_link(&app.sb, &browser, "lyon").await?;
         ensure!(link.starts_with("pivot://authorize?"), "{link}");
         app.open_link(&link).await?;
 
@@ -227,15 +220,7 @@ async fn card_login_from_the_high_service(
 ) -> Result<()> {
     let w = &app.window;
     let service = app.sb.service(HIGH_SERVICE).clone();
-    let home = browser.get(&format!("{}/", service.url)).await?;
-    let form = home.form("form[action='/login']")?;
-    let chooser = browser
-        .follow(browser.submit(&form).await?)
-        .await?
-        .into_last();
-    let link = chooser
-        .attr("#app-link", "href")
-        .ok_or_else(|| anyhow::anyhow!("FranceConnect+'s chooser offers no app link"))?;
+    let (_, link) = chooser_app_link(&app.sb, browser, HIGH_SERVICE).await?;
     app.open_link(&link).await?;
     w.wait_for("#request-service", &service.name, SCREEN)
         .await?;

@@ -137,3 +137,27 @@ pub fn ok(a: Answer) -> Result<InteractionView> {
         Err((status, body)) => bail!("the broker answered {status}: {body}"),
     }
 }
+
+/// In `browser`, the FranceConnect button of the service `service`: the
+/// page it leads to (the chooser of the service's platform) and the
+/// « Continuer avec l'application » link that page offers.
+///
+/// # Errors
+/// When a page fails to load or the page has no app link.
+pub async fn chooser_app_link(
+    sb: &crate::TestSandbox,
+    browser: &crate::Browser,
+    service: &str,
+) -> Result<(crate::Page, String)> {
+    let url = sb.service(service).url.clone();
+    let home = browser.get(&format!("{url}/")).await?;
+    let form = home.form("form[action='/login']")?;
+    let chooser = browser
+        .follow(browser.submit(&form).await?)
+        .await?
+        .into_last();
+    let link = chooser
+        .attr("#app-link", "href")
+        .with_context(|| format!("the chooser {} offers no app link", chooser.url))?;
+    Ok((chooser, link))
+}

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use pivot_card::pcscd::{PrivatePcscd, SOCKET_VAR};
-use pivot_card::sandbox::{find, sandbox_pki};
+use pivot_card::sandbox::issue_test_card;
 use pivot_card::vpcd::CardSlot;
 use serde_json::json;
 
@@ -495,9 +495,7 @@ impl DesktopApp {
     /// # Errors
     /// Without a reader, or for a citizen without a test card.
     pub fn insert_card(&self, citizen: &str) -> Result<()> {
-        let card = find(citizen)
-            .with_context(|| format!("{citizen} has no test card"))?
-            .issue(&sandbox_pki()?)?;
+        let card = issue_test_card(citizen)?;
         let mut slot = self.card_slot.lock().map_err(|_| anyhow!("poisoned"))?;
         slot.as_mut()
             .context("no card reader: start with DesktopApp::launch_with(name, true)")?

@@ -12,7 +12,7 @@ use crate::entropy::SeededEntropy;
 use crate::holder::Holder;
 use crate::pace::terminal::{PaceChannel, PaceError};
 use crate::pin::Can;
-use crate::sandbox::{find, sandbox_pki};
+use crate::sandbox::{find, issue_test_card, sandbox_pki};
 
 /// The card and a terminal that talks to it, in plain or through PACE.
 struct Term {
@@ -23,10 +23,7 @@ struct Term {
 impl Term {
     /// A freshly powered card, nothing selected, no channel.
     fn plain(citizen: &str) -> Self {
-        let card = find(citizen)
-            .unwrap()
-            .issue(&sandbox_pki().unwrap())
-            .unwrap();
+        let card = issue_test_card(citizen).unwrap();
         Self { card, sm: None }
     }
 

@@ -168,22 +168,11 @@ mod tests {
 
     use super::*;
     use crate::atr::ATR;
-    use crate::sandbox::{find, sandbox_pki};
+    use crate::sandbox::issue_test_card;
+    use crate::vpcd::protocol::exchange;
 
     fn card() -> VirtualCard {
-        find("eric-mercier")
-            .unwrap()
-            .issue(&sandbox_pki().unwrap())
-            .unwrap()
-    }
-
-    fn exchange(vpcd: &mut TcpStream, payload: &[u8]) -> Vec<u8> {
-        vpcd.write_all(&protocol::frame(payload).unwrap()).unwrap();
-        let mut len = [0u8; 2];
-        vpcd.read_exact(&mut len).unwrap();
-        let mut reply = vec![0; usize::from(u16::from_be_bytes(len))];
-        vpcd.read_exact(&mut reply).unwrap();
-        reply
+        issue_test_card("eric-mercier").unwrap()
     }
 
     /// A fake vpcd: the test plays pcscd's side of the socket.

@@ -79,10 +79,24 @@ pub fn header(apdu: &[u8]) -> String {
     }
 }
 
+/// Tests of the vpcd client: vpcd's side of one exchange — `payload`
+/// framed, the framed reply read back.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn exchange(vpcd: &mut std::net::TcpStream, payload: &[u8]) -> Vec<u8> {
+    use std::io::{Read as _, Write as _};
+    vpcd.write_all(&frame(payload).unwrap()).unwrap();
+    let mut len = [0u8; 2];
+    vpcd.read_exact(&mut len).unwrap();
+    let mut reply = vec![0; usize::from(u16::from_be_bytes(len))];
+    vpcd.read_exact(&mut reply).unwrap();
+    reply
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::{find, sandbox_pki};
+    use crate::sandbox::issue_test_card;
 
     #[test]
     fn control_codes_and_apdus() {
@@ -106,10 +120,7 @@ mod tests {
 
     #[test]
     fn the_card_answers_atr_and_apdus_and_resets() {
-        let mut card = find("eric-mercier")
-            .unwrap()
-            .issue(&sandbox_pki().unwrap())
-            .unwrap();
+        let mut card = issue_test_card("eric-mercier").unwrap();
         assert_eq!(handle(&mut card, &[4]), Some(ATR.to_vec()));
         assert_eq!(handle(&mut card, &[1]), None);
         let select = [

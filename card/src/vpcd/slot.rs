@@ -70,29 +70,17 @@ impl Drop for CardSlot {
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read, Write};
+    use std::io::Read;
     use std::net::{TcpListener, TcpStream};
     use std::time::Duration;
 
     use super::*;
     use crate::atr::ATR;
-    use crate::sandbox::{find, sandbox_pki};
-    use crate::vpcd::protocol;
+    use crate::sandbox::issue_test_card;
+    use crate::vpcd::protocol::exchange;
 
     fn card(citizen: &str) -> VirtualCard {
-        find(citizen)
-            .unwrap()
-            .issue(&sandbox_pki().unwrap())
-            .unwrap()
-    }
-
-    fn exchange(vpcd: &mut TcpStream, payload: &[u8]) -> Vec<u8> {
-        vpcd.write_all(&protocol::frame(payload).unwrap()).unwrap();
-        let mut len = [0u8; 2];
-        vpcd.read_exact(&mut len).unwrap();
-        let mut reply = vec![0; usize::from(u16::from_be_bytes(len))];
-        vpcd.read_exact(&mut reply).unwrap();
-        reply
+        issue_test_card(citizen).unwrap()
     }
 
     /// Whether the card side closed the connection.

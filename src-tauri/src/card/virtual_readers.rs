@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use pivot_card::sandbox::{find, sandbox_pki};
+use pivot_card::sandbox::issue_test_card;
 use pivot_card::{CardTransport, VirtualCard};
 use pivot_proto::card_auth::CardProblem;
 use pivot_proto::card_reader::{CardPresence, Reader, ReaderList, ReaderService};
@@ -20,10 +20,7 @@ type Shared = Arc<Mutex<VirtualCard>>;
 #[must_use]
 pub fn card_of(citizen: &str) -> VirtualCard {
     #[allow(clippy::expect_used)]
-    find(citizen)
-        .expect("a sandbox citizen with a card")
-        .issue(&sandbox_pki().expect("the sandbox PKI"))
-        .expect("the card issued")
+    issue_test_card(citizen).expect("a sandbox citizen's card")
 }
 
 /// A link to a shared card, which stops answering after `budget` commands
